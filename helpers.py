@@ -1,0 +1,688 @@
+"""Shared code for the positional-encoding notebook series.
+
+Every notebook does a plain ``import helpers``. Sections, in reading order:
+reproducibility, data and toy tasks, positional encodings, model, training,
+measurements, plotting.
+
+Shape legend (code and prose alike): B batch, T sequence length, D d_model,
+H heads, Dh head dim, V vocab, L layers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+# ---------------------------------------------------------------------------
+# Reproducibility
+# ---------------------------------------------------------------------------
+
+NUM_THREADS = 2  # the series targets a 2-core laptop; a fixed count keeps float sums identical
+
+
+def _seed_from_env() -> int:
+    raw = os.environ.get("POSENC_SEED", "0")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"POSENC_SEED must be a non-negative integer, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"POSENC_SEED must be a non-negative integer, got {value}")
+    return value
+
+
+SEED: int = _seed_from_env()  # read once; every notebook derives its seeds from it
+
+
+def set_seed(seed: int | None = None) -> int:
+    """Seed python, numpy and torch and fix the torch thread count; returns the seed used.
+
+    Introduced in notebooks/11_dummy_dataset.ipynb.
+    """
+    if seed is None:
+        seed = SEED
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.set_num_threads(NUM_THREADS)
+    try:  # the inter-op pool can only be sized once per process, before any parallel work
+        torch.set_num_interop_threads(NUM_THREADS)
+    except RuntimeError:
+        pass
+    return seed
+
+
+def _check_int(name: str, value, minimum: int = 1) -> int:
+    """Return value as an int, or raise naming the argument, the value and the limit."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_embeddings(x: torch.Tensor, d_model: int, who: str) -> tuple[int, int, int]:
+    """Check that x is a float [B, T, d_model] tensor; return (B, T, D)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who} expects a torch.Tensor, got {type(x).__name__}")
+    if not torch.is_floating_point(x):
+        raise TypeError(
+            f"{who} expects float embeddings of shape [B, T, {d_model}], got dtype {x.dtype}; "
+            "token IDs must go through an nn.Embedding first"
+        )
+    if x.dim() != 3:
+        raise ValueError(
+            f"{who} expects x of shape [B, T, d_model] (3-D), got {x.dim()}-D shape {tuple(x.shape)}"
+        )
+    B, T, D = x.shape
+    if D != d_model:
+        raise ValueError(f"{who}: last dimension of x must be d_model={d_model}, got {D}")
+    if T < 1:
+        raise ValueError(f"{who}: sequence length T must be >= 1, got {T}")
+    return B, T, D
+
+
+# ---------------------------------------------------------------------------
+# Data and toy tasks
+# ---------------------------------------------------------------------------
+
+
+class DummySequenceDataset(Dataset):
+    """Random token sequences: item i is a LongTensor [seq_len] with values in [0, vocab_size).
+
+    The whole dataset is drawn at construction from a generator seeded with ``seed``
+    (``None`` means ``helpers.SEED``), so the same seed and index give the same sequence.
+    Introduced in notebooks/11_dummy_dataset.ipynb.
+    """
+
+    def __init__(self, vocab_size: int, seq_len: int, num_samples: int, seed: int | None = None):
+        self.vocab_size = _check_int("vocab_size", vocab_size)
+        self.seq_len = _check_int("seq_len", seq_len)
+        self.num_samples = _check_int("num_samples", num_samples)
+        self.seed = SEED if seed is None else _check_int("seed", seed, minimum=0)
+        gen = torch.Generator().manual_seed(self.seed)
+        self.data = torch.randint(0, self.vocab_size, (self.num_samples, self.seq_len), generator=gen)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"index must be an int, got {type(i).__name__}")
+        if not -self.num_samples <= i < self.num_samples:
+            raise IndexError(f"index {i} is out of range for a dataset of {self.num_samples} samples")
+        return self.data[i]
+
+
+TASKS = ("reverse", "shift", "first", "copy_pos")
+
+
+def make_batch(
+    task: str,
+    batch_size: int,
+    seq_len: int,
+    vocab_size: int,
+    generator: torch.Generator | None = None,
+    k: int = 3,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One batch (x, y) of a toy task, both LongTensor [B, T]; y is -100 where undefined.
+
+    Tasks (the answer at position t):
+    - ``reverse``: x[T-1-t]. Needs absolute position (bidirectional models).
+    - ``shift``:   x[t-k] (undefined for t < k). Needs relative position (causal models).
+    - ``first``:   x[0]. A long-range lookup: attend to the first token from anywhere.
+    - ``copy_pos``: x[t]. Needs no position at all (a negative control).
+    Introduced in notebooks/11_dummy_dataset.ipynb.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    B = _check_int("batch_size", batch_size)
+    T = _check_int("seq_len", seq_len)
+    V = _check_int("vocab_size", vocab_size)
+    x = torch.randint(0, V, (B, T), generator=generator)
+    if task == "reverse":
+        y = x.flip(1)
+    elif task == "shift":
+        k = _check_int("k", k)
+        y = torch.full_like(x, -100)
+        if k < T:
+            y[:, k:] = x[:, : T - k]
+    elif task == "first":
+        y = x[:, :1].expand(B, T).clone()
+    else:
+        y = x.clone()
+    return x, y
+
+
+# ---------------------------------------------------------------------------
+# Positional encodings
+# ---------------------------------------------------------------------------
+
+PE_TYPES = ("none", "sinusoidal", "learned", "rope", "alibi")
+
+# Per-dimension standard deviation of a sinusoidal table is sqrt(1/2) (sin and cos of
+# uniformly spread angles have variance 1/2). Starting a learned table at the same scale
+# puts it on an equal footing with the sinusoidal one and keeps it visible next to
+# N(0, 1) token embeddings; a 0.02 start is ~50x smaller and can stall learning.
+LEARNED_INIT_STD = math.sqrt(0.5)
+
+
+class LearnablePositionalEncoding(nn.Module):
+    """A learned table P of shape [1, max_len, d_model]; forward(x) = dropout(x + P[:, :T]).
+
+    Default init N(0, 0.707^2) (``LEARNED_INIT_STD``): the same per-dimension scale as a
+    sinusoidal table, comparable to N(0, 1) token embeddings, so position is neither drowned
+    out (std 0.02 is ~50x smaller) nor dominant. ``init_std=0`` starts from zeros.
+    Introduced in notebooks/12_learnable_encoding.ipynb.
+    """
+
+    def __init__(self, d_model: int, max_len: int, dropout: float = 0.0, init_std: float = LEARNED_INIT_STD):
+        super().__init__()
+        self.d_model = _check_int("d_model", d_model)
+        self.max_len = _check_int("max_len", max_len)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if not init_std >= 0.0:
+            raise ValueError(f"init_std must be >= 0, got {init_std}")
+        self.pe = nn.Parameter(torch.randn(1, self.max_len, self.d_model) * init_std)  # (1, max_len, D)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, D = _check_embeddings(x, self.d_model, "LearnablePositionalEncoding")
+        if T > self.max_len:
+            raise ValueError(
+                f"sequence length T={T} exceeds max_len={self.max_len}: the learned table has no "
+                f"rows for positions {self.max_len}..{T - 1}"
+            )
+        return self.dropout(x + self.pe[:, :T])  # (1, T, D) broadcasts over the batch
+
+
+def sinusoidal_table(num_positions: int, d_model: int) -> torch.Tensor:
+    """Vaswani et al.'s table [num_positions, d_model]: PE[p, 2i] = sin(p/10000^(2i/D)), PE[p, 2i+1] = cos.
+
+    Introduced in notebooks/13_training_and_inspecting.ipynb.
+    """
+    num_positions = _check_int("num_positions", num_positions)
+    d_model = _check_int("d_model", d_model)
+    pos = torch.arange(num_positions, dtype=torch.float64)[:, None]  # (P, 1)
+    two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # (ceil(D/2),)
+    angles = pos / (10000.0 ** (two_i / d_model))  # (P, ceil(D/2))
+    table = torch.zeros(num_positions, d_model, dtype=torch.float64)
+    table[:, 0::2] = torch.sin(angles)
+    table[:, 1::2] = torch.cos(angles[:, : d_model // 2])
+    return table.float()
+
+
+class SinusoidalPositionalEncoding(nn.Module):
+    """Fixed sinusoidal encoding: forward(x) = x + PE[:T] for any T.
+
+    Rows up to ``max_len`` are cached in a non-persistent buffer; longer inputs get a table
+    computed on the fly, and forward never changes the module's state.
+    Introduced in notebooks/13_training_and_inspecting.ipynb.
+    """
+
+    def __init__(self, d_model: int, max_len: int):
+        super().__init__()
+        self.d_model = _check_int("d_model", d_model)
+        self.max_len = _check_int("max_len", max_len)
+        self.register_buffer("pe", sinusoidal_table(self.max_len, self.d_model), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, D = _check_embeddings(x, self.d_model, "SinusoidalPositionalEncoding")
+        if T <= self.max_len:
+            return x + self.pe[:T]  # (T, D) broadcasts over the batch
+        return x + sinusoidal_table(T, D).to(device=x.device, dtype=x.dtype)
+
+
+class RotaryPositionalEncoding(nn.Module):
+    """RoPE (Su et al.): rotate each feature pair of x [B, H, T, Dh] by angle p * base^(-2i/Dh).
+
+    Pairing: half-split, feature i is paired with feature i + Dh/2 (as in GPT-NeoX). The
+    original paper pairs neighbours (2i, 2i+1). The two differ only by a fixed permutation
+    of the head features; applied to both queries and keys, a permutation leaves every dot
+    product q . k unchanged, so the attention scores are identical. Half-split is used
+    because it needs two contiguous slices instead of strided ones.
+    Introduced in notebooks/04_length_generalisation.ipynb.
+    """
+
+    def __init__(self, head_dim: int, base: float = 10000.0):
+        super().__init__()
+        self.head_dim = _check_int("head_dim", head_dim)
+        if self.head_dim % 2:
+            raise ValueError(f"head_dim must be even for rotary pairs, got {head_dim}")
+        if not base > 1.0:
+            raise ValueError(f"base must be > 1, got {base}")
+        self.base = float(base)
+        inv_freq = self.base ** (-torch.arange(0, self.head_dim, 2, dtype=torch.float64) / self.head_dim)
+        self.register_buffer("inv_freq", inv_freq.float(), persistent=False)  # (Dh/2,)
+
+    def angles(self, T: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """cos and sin of the rotation angles, each [T, Dh/2]."""
+        pos = torch.arange(T, device=device, dtype=torch.float32)
+        theta = torch.outer(pos, self.inv_freq.to(device))  # (T, Dh/2)
+        return theta.cos(), theta.sin()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
+            raise TypeError("RotaryPositionalEncoding expects a float tensor of shape [B, H, T, head_dim]")
+        if x.dim() != 4:
+            raise ValueError(
+                f"RotaryPositionalEncoding expects x of shape [B, H, T, head_dim] (4-D), "
+                f"got {x.dim()}-D shape {tuple(x.shape)}"
+            )
+        B, H, T, Dh = x.shape
+        if Dh != self.head_dim:
+            raise ValueError(f"RotaryPositionalEncoding: last dimension must be head_dim={self.head_dim}, got {Dh}")
+        cos, sin = self.angles(T, x.device)
+        cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+        x1, x2 = x[..., : Dh // 2], x[..., Dh // 2 :]  # (B, H, T, Dh/2) each
+        return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
+
+
+def alibi_slopes(num_heads: int) -> torch.Tensor:
+    """Press et al.'s ALiBi head slopes [H]: 2^(-8/H), 2^(-16/H), ... for H a power of two.
+
+    Otherwise: the slopes for the nearest lower power of two n, then every other slope of
+    the 2n-head sequence until H slopes are filled (the paper's recipe).
+    Introduced in notebooks/04_length_generalisation.ipynb.
+    """
+    H = _check_int("num_heads", num_heads)
+
+    def power_of_two(n: int) -> list[float]:
+        start = 2.0 ** (-8.0 / n)
+        return [start ** (i + 1) for i in range(n)]
+
+    n = 2 ** int(math.floor(math.log2(H)))
+    slopes = power_of_two(n)
+    if n < H:
+        slopes += power_of_two(2 * n)[0::2][: H - n]
+    return torch.tensor(slopes, dtype=torch.float32)
+
+
+def alibi_bias(num_heads: int, seq_len: int) -> torch.Tensor:
+    """ALiBi attention bias [H, T, T] with bias[h, i, j] = -slope[h] * |i - j| (no masking).
+
+    Introduced in notebooks/04_length_generalisation.ipynb.
+    """
+    T = _check_int("seq_len", seq_len)
+    slopes = alibi_slopes(num_heads)  # (H,)
+    pos = torch.arange(T, dtype=torch.float32)
+    dist = (pos[None, :] - pos[:, None]).abs()  # (T, T)
+    return -slopes[:, None, None] * dist  # (H, T, T)
+
+
+# ---------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Everything that defines a TinyTransformer; an ablation is ``replace(cfg, pe="rope")``.
+
+    Introduced in notebooks/13_training_and_inspecting.ipynb.
+    """
+
+    vocab_size: int = 16
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    max_len: int = 64  # rows of a learned table; cache size of the sinusoidal one
+    pe: str = "learned"  # one of PE_TYPES
+    norm: str = "pre"  # "pre", "post" or "none"
+    residual: bool = True
+    mlp: bool = True
+    causal: bool = False
+    pe_every_layer: bool = False  # re-add the additive encoding before every block
+    mlp_ratio: int = 4
+    learned_init_std: float = LEARNED_INIT_STD
+    n_outputs: int | None = None  # output classes; None means vocab_size
+
+    def __post_init__(self):
+        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "max_len", "mlp_ratio"):
+            _check_int(name, getattr(self, name))
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
+        if self.pe not in PE_TYPES:
+            raise ValueError(f"pe must be one of {PE_TYPES}, got {self.pe!r}")
+        if self.norm not in ("pre", "post", "none"):
+            raise ValueError(f"norm must be 'pre', 'post' or 'none', got {self.norm!r}")
+        if self.pe == "rope" and (self.d_model // self.n_heads) % 2:
+            raise ValueError(f"pe='rope' needs an even head dim, got {self.d_model // self.n_heads}")
+        if self.pe_every_layer and self.pe not in ("sinusoidal", "learned"):
+            raise ValueError(
+                f"pe_every_layer applies to additive encodings ('sinusoidal', 'learned'), got pe={self.pe!r}"
+            )
+        if self.n_outputs is not None:
+            _check_int("n_outputs", self.n_outputs)
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_heads
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention that returns its attention maps [B, H, T, T].
+
+    Position enters here only for RoPE (rotating q and k) and ALiBi (a bias on the scores).
+    Introduced in notebooks/13_training_and_inspecting.ipynb.
+    """
+
+    def __init__(self, cfg: TransformerConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.rope = RotaryPositionalEncoding(cfg.head_dim) if cfg.pe == "rope" else None
+        if cfg.pe == "alibi":
+            self.register_buffer("slopes", alibi_slopes(cfg.n_heads), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        B, T, D = x.shape
+        H, Dh = self.cfg.n_heads, self.cfg.head_dim
+        q, k, v = self.qkv(x).view(B, T, 3, H, Dh).permute(2, 0, 3, 1, 4)  # each (B, H, T, Dh)
+        if self.rope is not None:
+            q, k = self.rope(q), self.rope(k)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(Dh)  # (B, H, T, T)
+        if self.cfg.pe == "alibi":
+            pos = torch.arange(T, device=x.device)
+            dist = (pos[None, :] - pos[:, None]).abs().to(x.dtype)  # (T, T)
+            scores = scores - self.slopes.to(x.dtype)[:, None, None] * dist
+        if self.cfg.causal:
+            mask = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
+            scores = scores.masked_fill(mask, float("-inf"))
+        attn = scores.softmax(dim=-1)  # (B, H, T, T)
+        out = (attn @ v).transpose(1, 2).reshape(B, T, D)
+        return self.proj(out), attn
+
+
+class MLP(nn.Module):
+    """The position-wise feed-forward sublayer: Linear, GELU, Linear."""
+
+    def __init__(self, cfg: TransformerConfig):
+        super().__init__()
+        self.fc = nn.Linear(cfg.d_model, cfg.mlp_ratio * cfg.d_model)
+        self.out = nn.Linear(cfg.mlp_ratio * cfg.d_model, cfg.d_model)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(F.gelu(self.fc(x)))
+
+
+class Block(nn.Module):
+    """One Transformer layer with switchable LayerNorm placement, residuals and MLP."""
+
+    def __init__(self, cfg: TransformerConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.attn = SelfAttention(cfg)
+        self.mlp = MLP(cfg) if cfg.mlp else None
+        use_ln = cfg.norm != "none"
+        self.ln1 = nn.LayerNorm(cfg.d_model) if use_ln else nn.Identity()
+        self.ln2 = nn.LayerNorm(cfg.d_model) if use_ln and cfg.mlp else nn.Identity()
+
+    def _sublayer(self, x, fn, ln):
+        if self.cfg.norm == "pre":
+            y = fn(ln(x))
+            return x + y if self.cfg.residual else y
+        y = fn(x)
+        y = x + y if self.cfg.residual else y
+        return ln(y)  # Post-LN (ln is Identity when norm="none")
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        maps = []
+
+        def attend(h):
+            out, attn = self.attn(h)
+            maps.append(attn)
+            return out
+
+        x = self._sublayer(x, attend, self.ln1)
+        if self.mlp is not None:
+            x = self._sublayer(x, self.mlp, self.ln2)
+        return x, maps[0]
+
+
+@dataclass
+class ModelOutput:
+    """What TinyTransformer.forward returns when asked for internals."""
+
+    logits: torch.Tensor  # (B, T, n_outputs)
+    hidden_states: list = field(default_factory=list)  # L + 1 tensors (B, T, D); 0 = embeddings + PE
+    attentions: list = field(default_factory=list)  # L tensors (B, H, T, T)
+
+
+class TinyTransformer(nn.Module):
+    """A small configurable Transformer encoder/decoder over token IDs [B, T].
+
+    Introduced in notebooks/13_training_and_inspecting.ipynb; the Question 1 notebooks
+    switch its encoding, depth, LayerNorm placement, residuals, MLP and masking.
+    """
+
+    def __init__(self, cfg: TransformerConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        if cfg.pe == "learned":
+            self.pos = LearnablePositionalEncoding(cfg.d_model, cfg.max_len, init_std=cfg.learned_init_std)
+        elif cfg.pe == "sinusoidal":
+            self.pos = SinusoidalPositionalEncoding(cfg.d_model, cfg.max_len)
+        else:
+            self.pos = None  # NoPE, or position enters inside attention (RoPE, ALiBi)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(cfg.d_model) if cfg.norm == "pre" else nn.Identity()
+        self.head = nn.Linear(cfg.d_model, cfg.n_outputs or cfg.vocab_size)
+
+    def forward(self, idx: torch.Tensor, return_internals: bool = False):
+        if not isinstance(idx, torch.Tensor) or torch.is_floating_point(idx) or idx.dim() != 2:
+            got = tuple(idx.shape) if isinstance(idx, torch.Tensor) else type(idx).__name__
+            raise TypeError(f"TinyTransformer expects integer token IDs of shape [B, T], got {got}")
+        B, T = idx.shape
+        if idx.numel() and (idx.min() < 0 or idx.max() >= self.cfg.vocab_size):
+            raise ValueError(
+                f"token IDs must be in [0, vocab_size={self.cfg.vocab_size}), "
+                f"got values in [{int(idx.min())}, {int(idx.max())}]"
+            )
+        x = self.tok_emb(idx)  # (B, T, D)
+        if self.pos is not None:
+            x = self.pos(x)
+        hidden, maps = [x], []
+        for i, block in enumerate(self.blocks):
+            if i > 0 and self.cfg.pe_every_layer:
+                x = self.pos(x)
+            x, attn = block(x)
+            hidden.append(x)
+            maps.append(attn)
+        logits = self.head(self.ln_f(x))
+        if return_internals:
+            return ModelOutput(logits, hidden, maps)
+        return logits
+
+
+# ---------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------
+
+
+def masked_accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    """Share of positions with y != -100 where the arg-max prediction equals y."""
+    keep = y != -100
+    if not keep.any():
+        raise ValueError("no scored positions: every target is -100")
+    return (logits.argmax(-1)[keep] == y[keep]).float().mean().item()
+
+
+def train_model(
+    model: TinyTransformer,
+    task: str,
+    steps: int,
+    lengths: tuple[int, int] | int,
+    batch_size: int = 32,
+    lr: float = 2e-3,
+    weight_decay: float = 0.0,
+    seed: int | None = None,
+    k: int = 3,
+    log_every: int = 0,
+) -> list[float]:
+    """Train ``model`` on ``task`` with Adam(W); one length per batch drawn from ``lengths``.
+
+    ``lengths`` is a fixed T or an inclusive range (lo, hi). Returns the loss per step.
+    Adam without weight decay by default, so rows never reached keep their initial values.
+    Introduced in notebooks/13_training_and_inspecting.ipynb.
+    """
+    steps = _check_int("steps", steps)
+    lo, hi = (lengths, lengths) if isinstance(lengths, int) else lengths
+    _check_int("lengths[0]", lo)
+    if _check_int("lengths[1]", hi) < lo:
+        raise ValueError(f"lengths must satisfy lo <= hi, got ({lo}, {hi})")
+    gen = torch.Generator().manual_seed(SEED if seed is None else seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    losses = []
+    model.train()
+    for step in range(steps):
+        T = int(torch.randint(lo, hi + 1, (1,), generator=gen))
+        x, y = make_batch(task, batch_size, T, model.cfg.vocab_size, gen, k=k)
+        logits = model(x)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        if log_every and (step + 1) % log_every == 0:
+            print(f"step {step + 1:4d}  loss {loss.item():.3f}")
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def evaluate(
+    model: TinyTransformer,
+    task: str,
+    seq_len: int,
+    num_batches: int = 4,
+    batch_size: int = 64,
+    seed: int = 12345,
+    k: int = 3,
+    positions: slice | None = None,
+) -> float:
+    """Accuracy of ``model`` on fresh batches of ``task`` at length ``seq_len``.
+
+    ``positions`` (a slice over T) restricts scoring, e.g. ``slice(32, None)`` scores only
+    positions beyond a training length of 32.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    model.eval()
+    correct, total = 0, 0
+    for _ in range(_check_int("num_batches", num_batches)):
+        x, y = make_batch(task, batch_size, seq_len, model.cfg.vocab_size, gen, k=k)
+        if positions is not None:
+            y = y.clone()
+            keep = torch.zeros(seq_len, dtype=torch.bool)
+            keep[positions] = True
+            y[:, ~keep] = -100
+        pred = model(x).argmax(-1)
+        mask = y != -100
+        correct += (pred[mask] == y[mask]).sum().item()
+        total += mask.sum().item()
+    if total == 0:
+        raise ValueError(f"no scored positions at seq_len={seq_len} with positions={positions}")
+    return correct / total
+
+
+# ---------------------------------------------------------------------------
+# Measurements
+# ---------------------------------------------------------------------------
+
+
+def cosine_similarity_matrix(table: torch.Tensor) -> torch.Tensor:
+    """Cosine similarity between every pair of rows of a [N, D] table -> [N, N]."""
+    if table.dim() != 2:
+        raise ValueError(f"table must be 2-D [N, D], got shape {tuple(table.shape)}")
+    t = F.normalize(table.detach().float(), dim=-1)
+    return t @ t.T
+
+
+def pca_2d(table: torch.Tensor) -> torch.Tensor:
+    """Project the rows of a [N, D] table onto its top two principal components -> [N, 2]."""
+    if table.dim() != 2 or table.shape[0] < 2:
+        raise ValueError(f"table must be 2-D with at least 2 rows, got shape {tuple(table.shape)}")
+    t = table.detach().double()
+    t = t - t.mean(0)
+    _, _, V = torch.linalg.svd(t, full_matrices=False)
+    proj = t @ V[:2].T
+    # fix the sign of each component so the picture does not flip between CPUs
+    signs = torch.sign(proj[0]).where(proj[0] != 0, torch.ones(2, dtype=proj.dtype))
+    return (proj * -signs).float()
+
+
+def interpolate_table(table: torch.Tensor, new_len: int) -> torch.Tensor:
+    """Stretch a [N, D] position table to [new_len, D] by linear interpolation along positions."""
+    if table.dim() != 2:
+        raise ValueError(f"table must be 2-D [N, D], got shape {tuple(table.shape)}")
+    new_len = _check_int("new_len", new_len, minimum=2)
+    t = table.detach().T[None]  # (1, D, N)
+    out = F.interpolate(t, size=new_len, mode="linear", align_corners=True)
+    return out[0].T.contiguous()
+
+
+# ---------------------------------------------------------------------------
+# Plotting
+# ---------------------------------------------------------------------------
+
+
+def set_plot_style() -> None:
+    """The one figure style of the series: seaborn whitegrid, colour-blind palette."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
+    mpl.rcParams["figure.dpi"] = 80
+    mpl.rcParams["figure.figsize"] = (7.0, 3.6)
+
+
+# ---------------------------------------------------------------------------
+# Demo (the draft's "How to run")
+# ---------------------------------------------------------------------------
+
+
+def run_demo(
+    vocab_size: int = 20,
+    seq_len: int = 8,
+    num_samples: int = 16,
+    batch_size: int = 4,
+    d_model: int = 6,
+    max_len: int = 16,
+) -> torch.Tensor:
+    """Dataset -> token embeddings -> learnable positional encoding on one batch, printed.
+
+    Returns the encoded batch [batch_size, seq_len, d_model].
+    Introduced in notebooks/12_learnable_encoding.ipynb.
+    """
+    set_seed()
+    dataset = DummySequenceDataset(vocab_size, seq_len, num_samples)
+    loader = DataLoader(dataset, batch_size=_check_int("batch_size", batch_size), shuffle=False)
+    token_emb = nn.Embedding(vocab_size, _check_int("d_model", d_model))
+    pos_enc = LearnablePositionalEncoding(d_model, max_len)
+    tokens = next(iter(loader))  # (B, T)
+    with torch.no_grad():
+        emb = token_emb(tokens)  # (B, T, D)
+        out = pos_enc(emb)  # (B, T, D)
+    print("Token IDs:")
+    print(tokens)
+    print("Token embeddings shape:", tuple(emb.shape))
+    print("Output after adding the positional encoding: shape", tuple(out.shape))
+    print("First sequence, first 3 positions (rounded to 3 decimals):")
+    print(np.array2string(out[0, :3].numpy(), precision=3, suppress_small=True, floatmode="fixed"))
+    return out

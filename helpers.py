@@ -606,6 +606,246 @@ def evaluate(
 # ---------------------------------------------------------------------------
 
 
+@torch.no_grad()
+def collect_states(
+    model: TinyTransformer,
+    task: str,
+    seq_len: int,
+    num_samples: int = 256,
+    seed: int = 0,
+    k: int = 3,
+) -> ModelOutput:
+    """Run ``model`` on ``num_samples`` fresh sequences of ``task``; hidden states and maps, stacked.
+
+    Returns a ModelOutput whose hidden_states are L + 1 tensors [N, T, D] and attentions
+    L tensors [N, H, T, T]. Introduced in notebooks/02_position_across_depth.ipynb.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    x, _ = make_batch(task, _check_int("num_samples", num_samples), seq_len, model.cfg.vocab_size, gen, k=k)
+    model.eval()
+    return model(x, return_internals=True)
+
+
+def _check_states(h: torch.Tensor, name: str = "h") -> tuple[int, int, int]:
+    if not isinstance(h, torch.Tensor) or not torch.is_floating_point(h) or h.dim() != 3:
+        got = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+        raise ValueError(f"{name} must be a float tensor of shape [N, T, D], got {got}")
+    return h.shape
+
+
+def relative_residual(h: torch.Tensor) -> float:
+    """Distance from rank one (Dong et al. 2021): ||X - 1 mean(X)^T||_F / ||X||_F, averaged over sequences.
+
+    0 means every token in a sequence has the same vector (rank collapse).
+    Introduced in notebooks/03_attention_collapse.ipynb.
+    """
+    _check_states(h)
+    h = h.double()
+    res = (h - h.mean(1, keepdim=True)).flatten(1).norm(dim=1)
+    return (res / h.flatten(1).norm(dim=1).clamp_min(1e-300)).mean().item()
+
+
+def token_uniformity(h: torch.Tensor) -> float:
+    """Mean cosine similarity between different tokens of the same sequence (1 = all alike).
+
+    Introduced in notebooks/03_attention_collapse.ipynb.
+    """
+    N, T, D = _check_states(h)
+    if T < 2:
+        raise ValueError(f"token_uniformity needs T >= 2 tokens, got T={T}")
+    u = F.normalize(h.double(), dim=-1)
+    sims = u @ u.transpose(1, 2)  # (N, T, T)
+    off = sims.sum((1, 2)) - sims.diagonal(dim1=1, dim2=2).sum(1)
+    return (off / (T * (T - 1))).mean().item()
+
+
+def _uniform_map(T: int, causal: bool, dtype=torch.float64) -> torch.Tensor:
+    """The attention map that attends equally to every allowed key: [T, T]."""
+    allowed = torch.ones(T, T, dtype=torch.bool)
+    if causal:
+        allowed = allowed.tril()
+    return allowed.to(dtype) / allowed.sum(-1, keepdim=True).to(dtype)
+
+
+def _check_attn(attn: torch.Tensor) -> tuple[int, int, int, int]:
+    if not isinstance(attn, torch.Tensor) or attn.dim() != 4 or attn.shape[-1] != attn.shape[-2]:
+        got = tuple(attn.shape) if isinstance(attn, torch.Tensor) else type(attn).__name__
+        raise ValueError(f"attn must be a tensor of shape [N, H, T, T], got {got}")
+    return attn.shape
+
+
+def attention_entropy(attn: torch.Tensor, causal: bool = False) -> float:
+    """Mean attention entropy divided by its maximum (log of the number of allowed keys): 1 = uniform.
+
+    Causal row 0 (a single allowed key) is left out. Introduced in notebooks/03_attention_collapse.ipynb.
+    """
+    N, H, T, _ = _check_attn(attn)
+    a = attn.double()
+    ent = -(a * a.clamp_min(1e-300).log()).sum(-1)  # (N, H, T)
+    n_keys = torch.arange(1, T + 1, dtype=torch.float64) if causal else torch.full((T,), float(T), dtype=torch.float64)
+    keep = n_keys > 1
+    if not keep.any():
+        raise ValueError("attention_entropy needs at least one row with 2 or more allowed keys")
+    return (ent[..., keep] / n_keys[keep].log()).mean().item()
+
+
+def _centred_cosine(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Cosine between flattened maps over the last two dims."""
+    a, b = a.flatten(-2), b.flatten(-2)
+    return (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp_min(1e-300)
+
+
+def head_similarity(attn: torch.Tensor, causal: bool = False) -> float:
+    """Mean cosine between the maps of different heads in one layer, with the uniform map subtracted.
+
+    Without the subtraction near-uniform maps at initialisation look alike for free.
+    Introduced in notebooks/03_attention_collapse.ipynb.
+    """
+    N, H, T, _ = _check_attn(attn)
+    if H < 2:
+        raise ValueError(f"head_similarity needs at least 2 heads, got H={H}")
+    a = attn.double() - _uniform_map(T, causal)
+    sims = [_centred_cosine(a[:, i], a[:, j]).mean() for i in range(H) for j in range(i + 1, H)]
+    return torch.stack(sims).mean().item()
+
+
+def layer_similarity(attn_a: torch.Tensor, attn_b: torch.Tensor, causal: bool = False) -> float:
+    """Cosine between the head-averaged maps of two layers, with the uniform map subtracted."""
+    if _check_attn(attn_a) != _check_attn(attn_b):
+        raise ValueError(f"attention shapes differ: {tuple(attn_a.shape)} vs {tuple(attn_b.shape)}")
+    T = attn_a.shape[-1]
+    u = _uniform_map(T, causal)
+    return _centred_cosine(attn_a.double().mean(1) - u, attn_b.double().mean(1) - u).mean().item()
+
+
+def _position_targets(N: int, T: int) -> torch.Tensor:
+    return torch.arange(T).repeat(N)  # (N*T,) position class of every token
+
+
+def position_probe(
+    train_states: torch.Tensor,
+    test_states: torch.Tensor,
+    kind: str = "linear",
+    ridge: float = 1e-2,
+    steps: int = 200,
+    hidden: int = 64,
+    seed: int = 0,
+) -> dict:
+    """Decode each token's position from its hidden state; fit on one set, score on another.
+
+    ``linear``: closed-form ridge regression onto one-hot positions (arg-max decides).
+    ``mlp``: a two-layer MLP trained with Adam (reads what is there but not linearly).
+    Features are not standardised: in collapsed states that would amplify float noise into
+    fake "position". Returns {"acc": accuracy, "mad": mean absolute distance in positions}.
+    Introduced in notebooks/02_position_across_depth.ipynb.
+    """
+    Ntr, T, D = _check_states(train_states, "train_states")
+    Nte, T2, D2 = _check_states(test_states, "test_states")
+    if (T, D) != (T2, D2):
+        raise ValueError(f"train and test states must share [T, D], got {(T, D)} and {(T2, D2)}")
+    if kind not in ("linear", "mlp"):
+        raise ValueError(f"kind must be 'linear' or 'mlp', got {kind!r}")
+    Xtr, Xte = train_states.detach().reshape(-1, D).double(), test_states.detach().reshape(-1, D).double()
+    ytr, yte = _position_targets(Ntr, T), _position_targets(Nte, T)
+    if kind == "linear":
+        mu = Xtr.mean(0)
+        A = torch.cat([Xtr - mu, torch.ones(len(Xtr), 1, dtype=Xtr.dtype)], 1)
+        Y = F.one_hot(ytr, T).double()
+        W = torch.linalg.solve(A.T @ A + ridge * torch.eye(D + 1, dtype=A.dtype), A.T @ Y)
+        pred = (torch.cat([Xte - mu, torch.ones(len(Xte), 1, dtype=Xte.dtype)], 1) @ W).argmax(-1)
+    else:
+        gen = torch.Generator().manual_seed(seed)
+        scale = Xtr.std().clamp_min(1e-12)  # one global scale: keeps relative sizes, so noise stays noise
+        Xtr, Xte = Xtr.float(), Xte.float()
+        net = nn.Sequential(nn.Linear(D, hidden), nn.GELU(), nn.Linear(hidden, T))
+        with torch.no_grad():
+            for p in net.parameters():
+                p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype) * (1 / math.sqrt(p.shape[-1])))
+        opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+        with torch.enable_grad():
+            for _ in range(_check_int("steps", steps)):
+                loss = F.cross_entropy(net(Xtr / scale), ytr)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        with torch.no_grad():
+            pred = net(Xte / scale).argmax(-1)
+    return {"acc": (pred == yte).double().mean().item(), "mad": (pred - yte).abs().double().mean().item()}
+
+
+def gradient_norms(model: TinyTransformer, x: torch.Tensor, y: torch.Tensor) -> dict:
+    """One backward pass on (x, y); the gradient norms that reach each part of the model.
+
+    Returns {"pos_table": ||dL/dP|| or None (no learned table), "tok_emb": ||dL/dE||,
+    "hidden": [||dL/dh_l|| for l = 0..L], "qk": [||dL/dW_QK|| per layer]}.
+    Introduced in notebooks/07_gradients.ipynb.
+    """
+    model.zero_grad(set_to_none=True)
+    model.train()
+    out = model(x, return_internals=True)
+    for h in out.hidden_states:
+        h.retain_grad()
+    logits = out.logits
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    loss.backward()
+    D = model.cfg.d_model
+    pos = model.pos.pe.grad.norm().item() if isinstance(model.pos, LearnablePositionalEncoding) else None
+    result = {
+        "loss": loss.item(),
+        "pos_table": pos,
+        "tok_emb": model.tok_emb.weight.grad.norm().item(),
+        "hidden": [h.grad.norm().item() for h in out.hidden_states],
+        "qk": [b.attn.qkv.weight.grad[: 2 * D].norm().item() for b in model.blocks],
+    }
+    model.zero_grad(set_to_none=True)
+    model.eval()
+    return result
+
+
+def activation_bytes(model: nn.Module, *inputs) -> int:
+    """Bytes of activations autograd saves for the backward pass of ``model(*inputs)``.
+
+    Counted with torch.autograd.graph.saved_tensors_hooks; parameters and repeated saves of
+    the same storage are counted once or not at all, so the number is exact and deterministic.
+    Introduced in notebooks/06_compute_and_memory.ipynb.
+    """
+    param_ptrs = {p.data_ptr() for p in model.parameters()}
+    seen: set = set()
+    total = 0
+
+    def pack(t: torch.Tensor):
+        nonlocal total
+        key = (t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
+        if key[0] not in param_ptrs and key not in seen:
+            seen.add(key)
+            total += key[1]
+        return t
+
+    model.train()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = model(*inputs)
+    del out
+    model.eval()
+    return total
+
+
+def count_flops(model: nn.Module, *inputs, backward: bool = True) -> int:
+    """Floating-point operations of one forward (and backward) pass, from torch.utils.flop_counter.
+
+    Counts matrix products (the dominant cost); element-wise ops are not counted.
+    Introduced in notebooks/06_compute_and_memory.ipynb.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        out = model(*inputs)
+        if backward:
+            out.float().sum().backward()
+    model.zero_grad(set_to_none=True)
+    return int(counter.get_total_flops())
+
+
 def cosine_similarity_matrix(table: torch.Tensor) -> torch.Tensor:
     """Cosine similarity between every pair of rows of a [N, D] table -> [N, N]."""
     if table.dim() != 2:

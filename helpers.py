@@ -173,19 +173,19 @@ def make_batch(
 
 PE_TYPES = ("none", "sinusoidal", "learned", "rope", "alibi")
 
-# Per-dimension standard deviation of a sinusoidal table is sqrt(1/2) (sin and cos of
-# uniformly spread angles have variance 1/2). Starting a learned table at the same scale
-# puts it on an equal footing with the sinusoidal one and keeps it visible next to
-# N(0, 1) token embeddings; a 0.02 start is ~50x smaller and can stall learning.
+# Every row of a sinusoidal table has norm sqrt(D/2) exactly (sin^2 + cos^2 = 1 per pair),
+# i.e. a root-mean-square entry of sqrt(1/2). A learned table drawn from N(0, 1/2) has the
+# same expected row norm: it starts on an equal footing with the sinusoidal one and stays
+# visible next to N(0, 1) token embeddings; a 0.02 start is ~35x smaller and can stall learning.
 LEARNED_INIT_STD = math.sqrt(0.5)
 
 
 class LearnablePositionalEncoding(nn.Module):
     """A learned table P of shape [1, max_len, d_model]; forward(x) = dropout(x + P[:, :T]).
 
-    Default init N(0, 0.707^2) (``LEARNED_INIT_STD``): the same per-dimension scale as a
-    sinusoidal table, comparable to N(0, 1) token embeddings, so position is neither drowned
-    out (std 0.02 is ~50x smaller) nor dominant. ``init_std=0`` starts from zeros.
+    Default init N(0, 0.707^2) (``LEARNED_INIT_STD``): the same expected row norm as a
+    sinusoidal table, sqrt(D/2), next to sqrt(D) for N(0, 1) token embeddings, so position is
+    neither drowned out (std 0.02 is ~35x smaller) nor dominant. ``init_std=0`` starts from zeros.
     Introduced in notebooks/12_learnable_encoding.ipynb.
     """
 

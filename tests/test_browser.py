@@ -160,7 +160,7 @@ def test_run_all_in_jupyterlab(lab, browser, nb_path):
     had_figure = _committed_has_figure(nb_path)
     assert len(cells) == len(had_figure), "JupyterLab shows a different number of cells"
     problems = []
-    for i, (cell, figure) in enumerate(zip(cells, had_figure)):
+    for i, (cell, figure) in enumerate(zip(cells, had_figure, strict=True)):
         if cell["type"] != "code" or not cell["source"].strip():
             continue
         if cell["count"] is None:

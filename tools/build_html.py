@@ -65,7 +65,9 @@ def build(out: Path, notebooks: Path = NOTEBOOKS) -> list[Path]:
         "<title>Positional encodings in Transformers</title></head><body>\n"
         "<h1>Positional encodings in Transformers, tested</h1>\n"
         "<p>The executed notebooks of the series, rendered for reading without a kernel. "
-        'Shared code: <a href="helpers.py">helpers.py</a>.</p>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</body></html>\n",
+        'Shared code: <a href="helpers.py">helpers.py</a>.</p>\n<ol>\n'
+        + "\n".join(items)
+        + "\n</ol>\n</body></html>\n",
         encoding="utf-8",
     )
     return [index, *pages]

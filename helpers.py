@@ -877,6 +877,38 @@ def interpolate_table(table: torch.Tensor, new_len: int) -> torch.Tensor:
     return out[0].T.contiguous()
 
 
+VERDICT_WORDS = ("supported", "partly", "not-supported")
+_VERDICT_LINE = r"^VERDICT ([a-z]) (" + "|".join(VERDICT_WORDS) + r") (\S+)$"
+
+
+def read_verdicts(notebook_dir: str | os.PathLike | None = None) -> dict:
+    """The ``VERDICT <claim> <word> <number>`` lines printed in committed claim notebooks.
+
+    Returns {claim letter: {"verdict": word, "number": number as printed, "notebook": file name}}.
+    ``notebook_dir`` defaults to the series' notebooks/ folder next to this file. A claim
+    printed twice, or in two notebooks, is an error.
+    Introduced in notebooks/01_answer.ipynb.
+    """
+    import json
+    import re
+    from pathlib import Path
+
+    folder = Path(notebook_dir) if notebook_dir is not None else Path(__file__).resolve().parent / "notebooks"
+    if not folder.is_dir():
+        raise ValueError(f"notebook_dir must be a folder of notebooks, got {str(folder)!r}")
+    verdicts: dict = {}
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("text", []))
+                for claim, word, number in re.findall(_VERDICT_LINE, text, flags=re.M):
+                    if claim in verdicts:
+                        first = verdicts[claim]["notebook"]
+                        raise ValueError(f"claim {claim!r} has two VERDICT lines ({first}, {path.name})")
+                    verdicts[claim] = {"verdict": word, "number": number, "notebook": path.name}
+    return dict(sorted(verdicts.items()))
+
+
 # ---------------------------------------------------------------------------
 # Plotting
 # ---------------------------------------------------------------------------

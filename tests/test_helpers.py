@@ -439,3 +439,24 @@ def test_table_tools():
     assert stretched.shape == (11, 4) and torch.allclose(stretched[::2], t, atol=1e-6)
     with pytest.raises(ValueError, match="new_len must be >= 2"):
         helpers.interpolate_table(t, 1)
+
+
+def test_read_verdicts_parses_and_rejects_duplicates(tmp_path):
+    import json
+
+    def write(name, text):
+        out = {"output_type": "stream", "name": "stdout", "text": [text]}
+        nb = {"cells": [{"cell_type": "code", "source": [], "outputs": [out]}]}
+        (tmp_path / name).write_text(json.dumps(nb))
+
+    write("02_x.ipynb", "some line\nVERDICT a partly 0.55\n")
+    write("03_y.ipynb", "VERDICT b not-supported 1.8\nVERDICT z maybe 1\n")
+    assert helpers.read_verdicts(tmp_path) == {
+        "a": {"verdict": "partly", "number": "0.55", "notebook": "02_x.ipynb"},
+        "b": {"verdict": "not-supported", "number": "1.8", "notebook": "03_y.ipynb"},
+    }
+    write("04_z.ipynb", "VERDICT a supported 0.9\n")
+    with pytest.raises(ValueError, match="two VERDICT lines"):
+        helpers.read_verdicts(tmp_path)
+    with pytest.raises(ValueError, match="notebook_dir"):
+        helpers.read_verdicts(tmp_path / "missing")

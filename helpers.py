@@ -203,10 +203,9 @@ class LearnablePositionalEncoding(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, T, D = _check_embeddings(x, self.d_model, "LearnablePositionalEncoding")
         if T > self.max_len:
-            raise ValueError(
-                f"sequence length T={T} exceeds max_len={self.max_len}: the learned table has no "
-                f"rows for positions {self.max_len}..{T - 1}"
-            )
+            first = self.max_len
+            missing = f"row for position {first}" if T - 1 == first else f"rows for positions {first}..{T - 1}"
+            raise ValueError(f"sequence length T={T} exceeds max_len={first}: the learned table has no {missing}")
         return self.dropout(x + self.pe[:, :T])  # (1, T, D) broadcasts over the batch
 
 

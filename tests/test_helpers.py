@@ -143,8 +143,10 @@ def test_learnable_pe_dropout_train_and_eval():
 
 def test_learnable_pe_too_long_names_both_numbers():
     pe = helpers.LearnablePositionalEncoding(d_model=4, max_len=5)
-    with pytest.raises(ValueError, match=r"T=7 exceeds max_len=5"):
+    with pytest.raises(ValueError, match=r"T=7 exceeds max_len=5: .* no rows for positions 5\.\.6$"):
         pe(torch.randn(1, 7, 4))
+    with pytest.raises(ValueError, match=r"T=6 exceeds max_len=5: .* no row for position 5$"):
+        pe(torch.randn(1, 6, 4))
 
 
 @pytest.mark.parametrize(

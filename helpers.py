@@ -572,16 +572,17 @@ def evaluate(
     seq_len: int,
     num_batches: int = 4,
     batch_size: int = 64,
-    seed: int = 12345,
+    seed: int | None = None,
     k: int = 3,
     positions: slice | None = None,
 ) -> float:
     """Accuracy of ``model`` on fresh batches of ``task`` at length ``seq_len``.
 
     ``positions`` (a slice over T) restricts scoring, e.g. ``slice(32, None)`` scores only
-    positions beyond a training length of 32.
+    positions beyond a training length of 32. The default ``seed`` is ``SEED + 12345``, so the
+    test batches follow ``POSENC_SEED`` and never coincide with training batches drawn from ``SEED``.
     """
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(SEED + 12345 if seed is None else seed)
     model.eval()
     correct, total = 0, 0
     for _ in range(_check_int("num_batches", num_batches)):
@@ -820,11 +821,12 @@ def activation_bytes(model: nn.Module, *inputs) -> int:
             total += key[1]
         return t
 
-    model.train()
+    was_training = model.training
+    model.train()  # count what a training step saves (dropout masks included)
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = model(*inputs)
     del out
-    model.eval()
+    model.train(was_training)
     return total
 
 
@@ -836,12 +838,16 @@ def count_flops(model: nn.Module, *inputs, backward: bool = True) -> int:
     """
     from torch.utils.flop_counter import FlopCounterMode
 
+    # torch.autograd.grad leaves every .grad as it was (a .backward() here would add to them)
+    leaves = [p for p in model.parameters() if p.requires_grad]
+    leaves += [t for t in inputs if isinstance(t, torch.Tensor) and t.requires_grad]
     counter = FlopCounterMode(display=False)
     with counter:
         out = model(*inputs)
         if backward:
-            out.float().sum().backward()
-    model.zero_grad(set_to_none=True)
+            if not leaves:
+                raise ValueError("backward=True needs a parameter or an input with requires_grad=True")
+            torch.autograd.grad(out.float().sum(), leaves, allow_unused=True)
     return int(counter.get_total_flops())
 
 

@@ -433,6 +433,33 @@ def test_gradient_memory_and_flop_counters():
     assert helpers.count_flops(deeper, x) > helpers.count_flops(model, x) > 0
 
 
+def test_measurements_leave_the_model_as_they_found_it():
+    torch.manual_seed(0)
+    cfg = helpers.TransformerConfig(vocab_size=6, d_model=16, n_heads=2, n_layers=1, max_len=8)
+    model = helpers.TinyTransformer(cfg)
+    x, _ = helpers.make_batch("reverse", 2, 8, 6)
+    model.pos.pe.grad = torch.ones_like(model.pos.pe)
+    for mode in (True, False):
+        model.train(mode)
+        helpers.activation_bytes(model, x)
+        helpers.count_flops(model, x)
+        assert model.training is mode
+    assert torch.equal(model.pos.pe.grad, torch.ones_like(model.pos.pe)), "gradients are left untouched"
+    assert helpers.count_flops(model, x, backward=False) < helpers.count_flops(model, x)
+
+
+def test_evaluate_default_seed_follows_helpers_seed(monkeypatch):
+    torch.manual_seed(0)
+    model = helpers.TinyTransformer(helpers.TransformerConfig(vocab_size=6, d_model=16, n_heads=2, n_layers=1,
+                                                              max_len=8))
+    for seed in (0, 3):
+        monkeypatch.setattr(helpers, "SEED", seed)
+        assert helpers.evaluate(model, "reverse", 8) == helpers.evaluate(model, "reverse", 8, seed=seed + 12345)
+    gens = [torch.Generator().manual_seed(s + 12345) for s in (0, 3)]
+    batches = [helpers.make_batch("reverse", 64, 8, 6, g)[0] for g in gens]
+    assert not torch.equal(*batches), "another POSENC_SEED gives other test batches"
+
+
 def test_table_tools():
     t = torch.randn(6, 4)
     assert torch.allclose(helpers.cosine_similarity_matrix(t).diagonal(), torch.ones(6))

@@ -601,6 +601,27 @@ def evaluate(
     return correct / total
 
 
+@torch.no_grad()
+def per_position_accuracy(
+    model: TinyTransformer,
+    task: str,
+    seq_len: int,
+    num_samples: int = 32,
+    seed: int | None = None,
+    k: int = 3,
+) -> np.ndarray:
+    """Accuracy at every position 0..T-1 over fresh sequences of ``task``: array [T], NaN where no target.
+
+    The default ``seed`` is ``SEED + 777``. Introduced in notebooks/04_length_generalisation.ipynb.
+    """
+    gen = torch.Generator().manual_seed(SEED + 777 if seed is None else seed)
+    x, y = make_batch(task, _check_int("num_samples", num_samples), seq_len, model.cfg.vocab_size, gen, k=k)
+    model.eval()
+    pred = model(x).argmax(-1)  # (N, T)
+    has_target = y != -100
+    return (((pred == y) & has_target).sum(0) / has_target.sum(0)).numpy()
+
+
 # ---------------------------------------------------------------------------
 # Measurements
 # ---------------------------------------------------------------------------

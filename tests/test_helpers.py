@@ -3,6 +3,7 @@
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -489,3 +490,16 @@ def test_read_verdicts_parses_and_rejects_duplicates(tmp_path):
         helpers.read_verdicts(tmp_path)
     with pytest.raises(ValueError, match="notebook_dir"):
         helpers.read_verdicts(tmp_path / "missing")
+
+
+def test_per_position_accuracy_matches_evaluate_and_marks_untargeted_positions():
+    torch.manual_seed(0)
+    cfg = helpers.TransformerConfig(vocab_size=6, d_model=16, n_heads=2, n_layers=1, max_len=12, causal=True)
+    model = helpers.TinyTransformer(cfg)
+    acc = helpers.per_position_accuracy(model, "shift", 12, num_samples=16, seed=5, k=3)
+    assert acc.shape == (12,) and np.isnan(acc[:3]).all() and not np.isnan(acc[3:]).any()
+    x, y = helpers.make_batch("shift", 16, 12, 6, torch.Generator().manual_seed(5), k=3)
+    overall = helpers.masked_accuracy(model(x), y)
+    assert abs(np.nanmean(acc) - overall) < 1e-6, "every scored position has the same number of targets"
+    with pytest.raises(ValueError, match="num_samples"):
+        helpers.per_position_accuracy(model, "shift", 12, num_samples=0)

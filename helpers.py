@@ -579,8 +579,8 @@ def evaluate(
     """Accuracy of ``model`` on fresh batches of ``task`` at length ``seq_len``.
 
     ``positions`` (a slice over T) restricts scoring, e.g. ``slice(32, None)`` scores only
-    positions beyond a training length of 32. The default ``seed`` is ``SEED + 12345``, so the
-    test batches follow ``POSENC_SEED`` and never coincide with training batches drawn from ``SEED``.
+    positions beyond a training length of 32. The default ``seed`` is ``SEED + 12345``, so another
+    ``POSENC_SEED`` gets other test batches too.
     """
     gen = torch.Generator().manual_seed(SEED + 12345 if seed is None else seed)
     model.eval()

@@ -124,7 +124,7 @@ class DummySequenceDataset(Dataset):
             raise TypeError(f"index must be an int, got {type(i).__name__}")
         if not -self.num_samples <= i < self.num_samples:
             raise IndexError(f"index {i} is out of range for a dataset of {self.num_samples} samples")
-        return self.data[i]
+        return self.data[i].clone()  # a copy: editing an item in place must not change the dataset
 
 
 TASKS = ("reverse", "shift", "first", "copy_pos")

@@ -60,6 +60,14 @@ def test_dummy_dataset_batches_with_dataloader():
     assert [tuple(b.shape) for b in batches] == [(4, 6), (4, 6), (1, 6)]
 
 
+def test_dummy_dataset_items_are_copies():
+    ds = helpers.DummySequenceDataset(10, 6, 9, seed=0)
+    before = ds.data.clone()
+    item = ds[2]
+    item += 1  # editing what __getitem__ returned must leave the dataset as it was
+    assert torch.equal(ds.data, before) and torch.equal(ds[2], before[2])
+
+
 @pytest.mark.parametrize("arg", ["vocab_size", "seq_len", "num_samples"])
 def test_dummy_dataset_rejects_sizes_below_one(arg):
     kwargs = {"vocab_size": 5, "seq_len": 4, "num_samples": 3, arg: 0}

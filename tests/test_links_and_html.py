@@ -1,6 +1,5 @@
 """Every relative link in the README and the notebooks resolves; the HTML edition is complete."""
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -54,15 +53,8 @@ def test_readme_lists_every_notebook():
     assert not missing, f"README's notebook table lacks {missing}"
 
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_html", ROOT / "tools" / "build_html.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_html_edition_pages_links_and_figures(tmp_path):
-    builder = _load_builder()
+def test_html_edition_pages_links_and_figures(tmp_path, load_tool):
+    builder = load_tool("build_html")
     pages = builder.build(tmp_path)
     assert (tmp_path / "index.html") in pages
     for nb in NOTEBOOKS:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]
+
 TOOLS = Path(__file__).resolve().parent.parent / "tools"
 
 

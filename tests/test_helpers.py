@@ -27,15 +27,22 @@ def test_set_seed_rejects_bad_seed(bad, exc):
         helpers.set_seed(bad)
 
 
-def test_seed_env_var_is_validated(monkeypatch):
-    monkeypatch.setenv("POSENC_SEED", "abc")
-    with pytest.raises(ValueError, match="POSENC_SEED"):
-        helpers._seed_from_env()
-    monkeypatch.setenv("POSENC_SEED", "-2")
-    with pytest.raises(ValueError, match="POSENC_SEED"):
-        helpers._seed_from_env()
-    monkeypatch.setenv("POSENC_SEED", "7")
-    assert helpers._seed_from_env() == 7
+@pytest.mark.parametrize("name, minimum", [("POSENC_SEED", 0), ("POSENC_THREADS", 1)])
+def test_env_vars_are_validated(monkeypatch, name, minimum):
+    monkeypatch.setenv(name, "abc")
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= {minimum}, got 'abc'"):
+        helpers._int_from_env(name, 1, minimum)
+    monkeypatch.setenv(name, str(minimum - 1))
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= {minimum}, got {minimum - 1}"):
+        helpers._int_from_env(name, 1, minimum)
+    monkeypatch.setenv(name, "7")
+    assert helpers._int_from_env(name, 1, minimum) == 7
+    monkeypatch.delenv(name)
+    assert helpers._int_from_env(name, 1, minimum) == 1
+
+
+def test_one_thread_by_default():
+    assert helpers.NUM_THREADS == int(__import__("os").environ.get("POSENC_THREADS", "1"))
 
 
 # ---------------------------------------------------------------- dataset and tasks
@@ -511,3 +518,33 @@ def test_per_position_accuracy_matches_evaluate_and_marks_untargeted_positions()
     assert abs(np.nanmean(acc) - overall) < 1e-6, "every scored position has the same number of targets"
     with pytest.raises(ValueError, match="num_samples"):
         helpers.per_position_accuracy(model, "shift", 12, num_samples=0)
+
+
+# ---------------------------------------------------------------- claim margins
+
+
+def test_check_claim_margin_both_directions():
+    assert helpers.check_claim("above", 0.9, threshold=0.5, null=0.1) == pytest.approx(1.0)
+    assert helpers.check_claim("below", 0.1, threshold=0.5, null=0.9) == pytest.approx(1.0)
+    with pytest.raises(AssertionError, match=r"above: measured 0.4, needs > 0.5 \(null 0.1\)"):
+        helpers.check_claim("above", 0.4, threshold=0.5, null=0.1)
+    with pytest.raises(AssertionError, match="needs < 0.5"):
+        helpers.check_claim("below", 0.5, threshold=0.5, null=0.9)
+
+
+def test_check_claim_logs_when_asked(tmp_path, monkeypatch):
+    log = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("POSENC_CLAIMS_LOG", str(log))
+    helpers.check_claim("x", 0.8, threshold=0.6, null=0.2)
+    row = __import__("json").loads(log.read_text())
+    assert row["claim"] == "x" and row["margin"] == pytest.approx(0.5) and row["seed"] == helpers.SEED
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(name="", value=1.0, threshold=0.5, null=0.0), "name must be a non-empty string"),
+    (dict(name="x", value=float("nan"), threshold=0.5, null=0.0), "value must be a finite number"),
+    (dict(name="x", value=1.0, threshold=0.5, null=0.5), "threshold must differ from null"),
+])
+def test_check_claim_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        helpers.check_claim(**kwargs)

@@ -1,0 +1,100 @@
+"""The tolerant comparison of trained numbers (conftest.py): unit tests, committed cells moved just past
+their tolerance, and one end-to-end run of nbval on a small notebook."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_numbers_within_tolerance_match(tolerant):
+    match = tolerant["match"]
+    assert match("acc 0.950 loss 0.010", "acc 0.949 loss 0.015", atol=0.01, rtol=0.0)
+    assert not match("acc 0.950 loss 0.010", "acc 0.930 loss 0.010", atol=0.01, rtol=0.0)
+    assert match("ratio 100.0", "ratio 104.9", atol=0.0, rtol=0.05)
+    assert not match("ratio 100.0", "ratio 105.1", atol=0.0, rtol=0.05)
+
+
+def test_text_between_numbers_must_match_exactly(tolerant):
+    match = tolerant["match"]
+    assert not match("VERDICT a partly 0.70", "VERDICT a supported 0.70", atol=1.0, rtol=1.0)
+    assert not match("layer 4: collapsed", "layer 4: 0.03", atol=1.0, rtol=1.0)
+    assert not match("0.1 0.2", "0.1 0.2 0.3", atol=1.0, rtol=1.0)
+    # a column that gains a minus sign only changes its padding
+    assert match("x    0.01 |", "x   -0.01 |", atol=0.05, rtol=0.0)
+
+
+def test_integers_stay_exact_below_one(tolerant):
+    assert not tolerant["match"]("steps 250", "steps 251", atol=0.5, rtol=0.0)
+    assert tolerant["match"]("steps 250", "steps 250", atol=0.0, rtol=0.0)
+
+
+def test_nan_matches_only_nan(tolerant):
+    assert tolerant["match"]("mean nan", "mean nan", atol=0.1, rtol=0.0)
+    assert not tolerant["match"]("mean nan", "mean 0.0", atol=0.1, rtol=0.0)
+
+
+def tolerant_cells():
+    """(notebook, cell index, atol, rtol, committed text) for every committed text output with a tolerance."""
+    found = []
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            tol = cell.get("metadata", {}).get("tolerance")
+            if not tol:
+                continue
+            for out in cell.get("outputs", []):
+                texts = [out.get("text")] + [v for k, v in out.get("data", {}).items() if not k.startswith("image/")]
+                for text in texts:
+                    text = "".join(text) if isinstance(text, list) else text
+                    if text and re.search(r"\d\.\d", text):
+                        found.append((path.name, i, tol.get("atol", 0.0), tol.get("rtol", 0.0), text))
+    return found
+
+
+def test_committed_notebooks_state_tolerances():
+    assert tolerant_cells(), "no committed cell carries a tolerance: trained numbers would be compared exactly"
+
+
+@pytest.mark.parametrize("name, cell, atol, rtol, text", tolerant_cells(), ids=lambda v: str(v)[:30])
+def test_committed_number_moved_past_its_tolerance_fails(tolerant, name, cell, atol, rtol, text):
+    match = tolerant["match"]
+    m = re.search(r"(?<![\d.])(\d+\.\d+)", text)  # the first decimal number the cell shows
+    value = float(m.group(1))
+    allowed = atol + rtol * abs(value)
+    decimals = len(m.group(1).split(".")[1])
+
+    def moved(by: float) -> str:
+        return text[: m.start(1)] + f"{value + by:.{decimals + 3}f}" + text[m.end(1):]
+
+    assert match(text, moved(0.9 * allowed), atol, rtol), f"{name} cell {cell}: a move within tolerance failed"
+    assert not match(text, moved(1.1 * allowed + 10 ** -(decimals + 3)), atol, rtol), (
+        f"{name} cell {cell}: a move past its tolerance {allowed:g} still matched"
+    )
+
+
+def _notebook(committed: str, atol: float) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = nbformat.v4.new_code_cell('print("accuracy 0.950")', execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=committed)]
+    cell.metadata["tolerance"] = {"atol": atol}
+    nb.cells = [cell]
+    return nb
+
+
+@pytest.mark.parametrize("committed, atol, passes", [
+    ("accuracy 0.960\n", 0.011, True),    # fresh 0.950 is within 0.011 of the committed 0.960
+    ("accuracy 0.970\n", 0.011, False),   # fresh 0.950 is 0.020 away
+    ("accuracy 0.950!\n", 1.0, False),    # text differs
+])
+def test_nbval_uses_the_tolerance_end_to_end(pytester, committed, atol, passes):
+    nbformat.write(_notebook(committed, atol), pytester.path / "t.ipynb")
+    pytester.makeconftest((ROOT / "conftest.py").read_text(encoding="utf-8"))
+    result = pytester.runpytest_subprocess("--nbval", "--nbval-current-env", "-p", "no:cacheprovider", "t.ipynb")
+    result.assert_outcomes(passed=1 if passes else 0, failed=0 if passes else 1)

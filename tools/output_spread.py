@@ -1,0 +1,143 @@
+"""How far fresh notebook outputs are from the committed ones, cell by cell.
+
+    python benchmarks/notebook_times.py --out /tmp/avx2          # with e.g. ATEN_CPU_CAPABILITY=avx2 set
+    python tools/output_spread.py /tmp/avx2 [/tmp/threads2 ...]  # compare each folder with notebooks/
+
+For every code cell whose text outputs differ in some folder, prints the largest absolute and relative
+change of a number, the cell's tolerance (if it has one) and whether strict nbval plus conftest.py
+would pass it. A cell that differs in anything but numbers is flagged: its outputs flip, and no
+tolerance can make it portable. This is how the tolerances in the notebooks' cell metadata were
+measured (docs/notebook-ci.md).
+
+    python tools/output_spread.py --write /tmp/avx2 /tmp/combo
+
+also gives every differing cell that has no tolerance yet, or too small a one, the tolerance
+``{"atol": A}`` with A = twice the largest change measured, rounded up to 1, 2 or 5 times a power of
+ten, and at least 0.01. Check each written value against the effect its cell's claim rests on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("posenc_conftest", ROOT / "conftest.py")
+compare = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(compare)
+
+
+def cell_texts(cell) -> list[str]:
+    """The text outputs of a code cell, streams joined by name as nbval joins them."""
+    streams: dict[str, str] = {}
+    texts = []
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream":
+            streams[out["name"]] = streams.get(out["name"], "") + "".join(out["text"])
+        elif out["output_type"] in ("display_data", "execute_result"):
+            for key, value in sorted(out.get("data", {}).items()):
+                if not key.startswith("image/"):
+                    texts.append("".join(value) if isinstance(value, list) else value)
+    return [streams[k] for k in sorted(streams)] + texts
+
+
+def spread(committed: Path, fresh_dirs: list[Path]) -> list[dict]:
+    """One row per code cell that differs from its committed outputs in at least one folder."""
+    ref = json.loads(committed.read_text(encoding="utf-8"))["cells"]
+    rows = []
+    for i, cell in enumerate(ref):
+        if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
+            continue
+        row = {"notebook": committed.name, "cell": i, "abs": 0.0, "rel": 0.0, "flips": [],
+               "tolerance": cell["metadata"].get("tolerance"), "passes": True}
+        tol = compare._tolerance(cell["metadata"])
+        for folder in fresh_dirs:
+            other = folder / committed.name
+            if not other.exists():
+                continue
+            fresh = json.loads(other.read_text(encoding="utf-8"))["cells"][i]
+            a, b = cell_texts(cell), cell_texts(fresh)
+            if a == b:
+                continue
+            if len(a) != len(b):
+                row["flips"].append(folder.name)
+                row["passes"] = False
+                continue
+            for x, y in zip(a, b, strict=True):
+                if x == y:
+                    continue
+                pairs = compare.number_diffs(x, y)
+                if pairs is None:
+                    row["flips"].append(folder.name)
+                    row["passes"] = False
+                    continue
+                for p, q in pairs:
+                    row["abs"] = max(row["abs"], abs(p - q))
+                    if p != q:
+                        row["rel"] = max(row["rel"], abs(p - q) / max(abs(p), 1e-12))
+                if tol is None or not compare.tolerant_match(x, y, *tol):
+                    row["passes"] = False
+        if row["abs"] or row["flips"]:
+            rows.append(row)
+    return rows
+
+
+def proposed_atol(max_change: float) -> float:
+    """Twice the largest measured change, rounded up to 1, 2 or 5 x 10^k, at least 0.01."""
+    target = max(2 * max_change, 0.01)
+    k = math.floor(math.log10(target))
+    for step in (1, 2, 5, 10):
+        if step * 10**k >= target * (1 - 1e-9):
+            return float(f"{step * 10**k:.10g}")
+    raise AssertionError("unreachable")
+
+
+def write_tolerances(rows: list[dict]) -> None:
+    """Set {"atol": proposed_atol(change)} on each failing cell that differs only in numbers."""
+    by_notebook: dict[str, list[dict]] = {}
+    for row in rows:
+        if not row["passes"] and not row["flips"]:
+            by_notebook.setdefault(row["notebook"], []).append(row)
+    for name, todo in by_notebook.items():
+        import nbformat
+
+        path = ROOT / "notebooks" / name
+        nb = nbformat.read(path, as_version=4)
+        for row in todo:
+            nb.cells[row["cell"]].metadata["tolerance"] = {"atol": proposed_atol(row["abs"])}
+        nbformat.write(nb, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="+", type=Path, help="folders of executed copies of the notebooks")
+    parser.add_argument("--write", action="store_true", help="give failing cells a tolerance (see above)")
+    args = parser.parse_args(argv)
+    for folder in args.folders:
+        if not folder.is_dir():
+            parser.error(f"folders must be folders of executed notebooks, got {str(folder)!r}")
+    failing = 0
+    rows_all = []
+    print(f"{'notebook':40s} {'cell':>4s} {'max |d|':>9s} {'max rel':>8s}  {'tolerance':28s} result")
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for row in spread(path, args.folders):
+            rows_all.append(row)
+            failing += not row["passes"]
+            what = "ok" if row["passes"] else "FAILS"
+            if row["flips"]:
+                what += f" (text differs in {', '.join(row['flips'])})"
+            print(f"{row['notebook']:40s} {row['cell']:4d} {row['abs']:9.3g} {row['rel']:8.3g}  "
+                  f"{json.dumps(row['tolerance']) if row['tolerance'] else '-':28s} {what}")
+    print(f"{failing} cell(s) would fail")
+    if args.write:
+        write_tolerances(rows_all)
+        print("tolerances written; rerun without --write to check")
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

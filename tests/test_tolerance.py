@@ -98,3 +98,18 @@ def test_nbval_uses_the_tolerance_end_to_end(pytester, committed, atol, passes):
     pytester.makeconftest((ROOT / "conftest.py").read_text(encoding="utf-8"))
     result = pytester.runpytest_subprocess("--nbval", "--nbval-current-env", "-p", "no:cacheprovider", "t.ipynb")
     result.assert_outcomes(passed=1 if passes else 0, failed=0 if passes else 1)
+
+
+def test_proposed_tolerance_is_twice_the_spread_rounded_up(load_tool):
+    spread = load_tool("output_spread")
+    assert [spread.proposed_atol(x) for x in (0.0, 0.004, 0.006, 0.04, 0.07, 0.3)] == [0.01, 0.01, 0.02, 0.1, 0.2, 1.0]
+
+
+def test_perturbation_moves_to_a_narrower_vector_path(load_tool, monkeypatch):
+    import torch
+
+    perturbed = load_tool("perturbed")
+    for capability, expected in (("AVX512", "avx2"), ("AVX2", "default"), ("DEFAULT", "default")):
+        monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda c=capability: c)
+        env = perturbed.perturbation()
+        assert env == {"ATEN_CPU_CAPABILITY": expected, "MKL_CBWR": "COMPATIBLE", "POSENC_THREADS": "2"}

@@ -9,11 +9,16 @@ would pass it. A cell that differs in anything but numbers is flagged: its outpu
 tolerance can make it portable. This is how the tolerances in the notebooks' cell metadata were
 measured (docs/notebook-ci.md).
 
-    python tools/output_spread.py --write /tmp/avx2 /tmp/combo
+    python tools/output_spread.py --write /tmp/avx2 /tmp/combo --seed-runs /tmp/sweep/seed1-normal ...
 
 also gives every differing cell that has no tolerance yet, or too small a one, the tolerance
-``{"atol": A}`` with A = twice the largest change measured, rounded up to 1, 2 or 5 times a power of
-ten, and at least 0.01. Check each written value against the effect its cell's claim rests on.
+``{"atol": A}``: A is the larger of twice the largest change under a perturbation and the largest
+change between seeds, rounded up to 1, 2 or 5 times a power of ten, and at least 0.01. Folders after
+``--seed-runs`` hold runs under other POSENC_SEED values (tools/sweep_seeds.py --keep): a number that
+changes with the seed comes from random draws, so it needs a tolerance, and another CPU can move it
+as far as another seed does. A cell whose text (not just its numbers) differs between seeds is
+listed: another CPU could flip it too. Check each written value against the effect its cell's claim
+rests on.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ import argparse
 import importlib.util
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+INTEGER = re.compile(r"[-+]?\d+")
 _spec = importlib.util.spec_from_file_location("posenc_conftest", ROOT / "conftest.py")
 compare = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compare)
@@ -45,16 +52,46 @@ def cell_texts(cell) -> list[str]:
     return [streams[k] for k in sorted(streams)] + texts
 
 
-def spread(committed: Path, fresh_dirs: list[Path]) -> list[dict]:
-    """One row per code cell that differs from its committed outputs in at least one folder."""
+def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] = ()) -> list[dict]:
+    """One row per code cell that differs from its committed outputs in at least one folder.
+
+    ``fresh_dirs`` are runs on other float paths, compared as CI compares them. ``seed_dirs`` are
+    runs under other seeds: their largest change is recorded as ``seed_abs``, text that differs as
+    ``seed_flips``, and ``seed_short`` is set when a number moves with the seed by more than the
+    cell's tolerance (or the cell has none): CI would pass it, but another CPU might not. Integers
+    that differ (seed labels, counts) are only counted, as ``seed_ints``, for a reader to judge.
+    """
     ref = json.loads(committed.read_text(encoding="utf-8"))["cells"]
     rows = []
     for i, cell in enumerate(ref):
         if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
             continue
         row = {"notebook": committed.name, "cell": i, "abs": 0.0, "rel": 0.0, "flips": [],
+               "seed_abs": 0.0, "seed_flips": [], "seed_short": False, "seed_ints": 0,
                "tolerance": cell["metadata"].get("tolerance"), "passes": True}
         tol = compare._tolerance(cell["metadata"])
+        for folder in seed_dirs:
+            other = folder / committed.name
+            if not other.exists():
+                continue
+            a, b = cell_texts(cell), cell_texts(json.loads(other.read_text(encoding="utf-8"))["cells"][i])
+            if a == b:
+                continue
+            if len(a) != len(b) or any(compare.number_diffs(x, y) is None for x, y in zip(a, b, strict=True)):
+                row["seed_flips"].append(folder.name)
+                continue
+            atol, rtol = tol or (0.0, 0.0)
+            for x, y in zip(a, b, strict=True):
+                for p, q in zip(compare.NUMBER.findall(x), compare.NUMBER.findall(y), strict=True):
+                    if p == q:
+                        continue
+                    if INTEGER.fullmatch(p) and INTEGER.fullmatch(q):
+                        row["seed_ints"] += 1  # a seed label or a count: listed for a reader to judge, not measured
+                        continue
+                    change = abs(float(p) - float(q))
+                    row["seed_abs"] = max(row["seed_abs"], change)
+                    if not change <= atol + rtol * abs(float(p)):  # NaN against a number counts as too far
+                        row["seed_short"] = True
         for folder in fresh_dirs:
             other = folder / committed.name
             if not other.exists():
@@ -81,14 +118,14 @@ def spread(committed: Path, fresh_dirs: list[Path]) -> list[dict]:
                         row["rel"] = max(row["rel"], abs(p - q) / max(abs(p), 1e-12))
                 if tol is None or not compare.tolerant_match(x, y, *tol):
                     row["passes"] = False
-        if row["abs"] or row["flips"]:
+        if row["abs"] or row["flips"] or row["seed_abs"] or row["seed_flips"] or row["seed_ints"]:
             rows.append(row)
     return rows
 
 
-def proposed_atol(max_change: float) -> float:
-    """Twice the largest measured change, rounded up to 1, 2 or 5 x 10^k, at least 0.01."""
-    target = max(2 * max_change, 0.01)
+def proposed_atol(max_change: float, seed_change: float = 0.0) -> float:
+    """The larger of twice the perturbation change and the seed change, rounded up to 1, 2 or 5 x 10^k, >= 0.01."""
+    target = max(2 * max_change, seed_change, 0.01)
     k = math.floor(math.log10(target))
     for step in (1, 2, 5, 10):
         if step * 10**k >= target * (1 - 1e-9):
@@ -100,7 +137,7 @@ def write_tolerances(rows: list[dict]) -> None:
     """Set {"atol": proposed_atol(change)} on each failing cell that differs only in numbers."""
     by_notebook: dict[str, list[dict]] = {}
     for row in rows:
-        if not row["passes"] and not row["flips"]:
+        if (not row["passes"] or row["seed_short"]) and not row["flips"]:
             by_notebook.setdefault(row["notebook"], []).append(row)
     for name, todo in by_notebook.items():
         import nbformat
@@ -108,31 +145,41 @@ def write_tolerances(rows: list[dict]) -> None:
         path = ROOT / "notebooks" / name
         nb = nbformat.read(path, as_version=4)
         for row in todo:
-            nb.cells[row["cell"]].metadata["tolerance"] = {"atol": proposed_atol(row["abs"])}
+            old = nb.cells[row["cell"]].metadata.get("tolerance", {})
+            atol = max(proposed_atol(row["abs"], row["seed_abs"]), old.get("atol", 0.0))
+            nb.cells[row["cell"]].metadata["tolerance"] = {**old, "atol": atol}
         nbformat.write(nb, path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path, help="folders of executed copies of the notebooks")
+    parser.add_argument("--seed-runs", nargs="+", type=Path, default=[], help="folders of runs under other seeds")
     parser.add_argument("--write", action="store_true", help="give failing cells a tolerance (see above)")
     args = parser.parse_args(argv)
-    for folder in args.folders:
+    for folder in [*args.folders, *args.seed_runs]:
         if not folder.is_dir():
             parser.error(f"folders must be folders of executed notebooks, got {str(folder)!r}")
-    failing = 0
+    failing = short = 0
     rows_all = []
-    print(f"{'notebook':40s} {'cell':>4s} {'max |d|':>9s} {'max rel':>8s}  {'tolerance':28s} result")
+    print(f"{'notebook':40s} {'cell':>4s} {'max |d|':>9s} {'max rel':>8s} {'seeds |d|':>9s}  {'tolerance':28s} result")
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        for row in spread(path, args.folders):
+        for row in spread(path, args.folders, tuple(args.seed_runs)):
             rows_all.append(row)
             failing += not row["passes"]
+            short += row["seed_short"]
             what = "ok" if row["passes"] else "FAILS"
+            if row["seed_short"]:
+                what += "; tolerance below the seed spread"
             if row["flips"]:
                 what += f" (text differs in {', '.join(row['flips'])})"
-            print(f"{row['notebook']:40s} {row['cell']:4d} {row['abs']:9.3g} {row['rel']:8.3g}  "
+            if row["seed_flips"]:
+                what += f" (text differs between seeds: {len(row['seed_flips'])} run(s))"
+            if row["seed_ints"]:
+                what += f" ({row['seed_ints']} integer(s) differ between seeds)"
+            print(f"{row['notebook']:40s} {row['cell']:4d} {row['abs']:9.3g} {row['rel']:8.3g} {row['seed_abs']:9.3g}  "
                   f"{json.dumps(row['tolerance']) if row['tolerance'] else '-':28s} {what}")
-    print(f"{failing} cell(s) would fail")
+    print(f"{failing} cell(s) would fail; {short} cell(s) with a tolerance below the spread between seeds")
     if args.write:
         write_tolerances(rows_all)
         print("tolerances written; rerun without --write to check")

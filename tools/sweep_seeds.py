@@ -27,8 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_MARGIN = 0.25
 
 
-def run(seed: int, path: str, notebooks: list[str], jobs: int, log: Path) -> str:
-    """Execute the notebooks once; returns the runner's per-notebook lines."""
+def run(seed: int, path: str, notebooks: list[str], jobs: int, log: Path, threads: int | None = None,
+        keep: Path | None = None) -> str:
+    """Execute the notebooks once; returns the runner's per-notebook lines.
+
+    With ``keep``, the executed copies stay in ``keep/seed<N>-<path>/`` (for tools/output_spread.py).
+    """
     sys.path.insert(0, str(ROOT / "tools"))
     from perturbed import perturbation
 
@@ -36,10 +40,15 @@ def run(seed: int, path: str, notebooks: list[str], jobs: int, log: Path) -> str
     env.update(POSENC_SEED=str(seed), POSENC_CLAIMS_LOG=str(log))
     if path == "perturbed":
         env.update(perturbation())
-        jobs = 1  # two threads per kernel already fill two cores
-    with tempfile.TemporaryDirectory() as out:
+        if threads is not None:  # still another float path: the vector width and MKL's mode change too
+            env["POSENC_THREADS"] = str(threads)
+        if int(env["POSENC_THREADS"]) > 1:
+            jobs = 1  # two threads per kernel already fill two cores
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) if keep is None else keep / f"seed{seed}-{path}"
+        out.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "notebook_times.py"), *notebooks,
-                               "--jobs", str(jobs), "--out", out], env=env, capture_output=True, text=True)
+                               "--jobs", str(jobs), "--out", str(out)], env=env, capture_output=True, text=True)
     return proc.stdout
 
 
@@ -66,16 +75,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", nargs="+", choices=("normal", "perturbed"), default=["normal", "perturbed"])
     parser.add_argument("--notebooks", nargs="+", default=[], help="notebook numbers (default: all)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks at once on the normal path (default 2)")
+    parser.add_argument("--threads", type=int, help="threads per kernel on the perturbed path (default: that of "
+                        "tools/perturbed.py, 2); 1 keeps a sweep from slowing down beside other work")
+    parser.add_argument("--keep", type=Path, help="keep the executed notebooks in KEEP/seed<N>-<path>/")
     parser.add_argument("--log", type=Path, help="JSON-lines file of every check (default: a temporary file)")
     args = parser.parse_args(argv)
-    if any(s < 0 for s in args.seeds) or args.jobs < 1:
-        parser.error(f"seeds must be >= 0 and --jobs >= 1, got {args.seeds} and {args.jobs}")
+    if any(s < 0 for s in args.seeds) or args.jobs < 1 or (args.threads is not None and args.threads < 1):
+        parser.error(f"seeds must be >= 0, --jobs and --threads >= 1, got {args.seeds}, {args.jobs}, {args.threads}")
 
     log = args.log or Path(tempfile.mkdtemp()) / "claims.jsonl"
     failed = []
     for seed in args.seeds:
         for path in args.paths:
-            out = run(seed, path, args.notebooks, args.jobs, log)
+            out = run(seed, path, args.notebooks, args.jobs, log, args.threads, args.keep)
             # notebook_times prints "NN_name.ipynb   12.3 s  <error, if any>" per notebook
             bad = [m.group(1) for m in re.finditer(r"^(\d\d_\S+\.ipynb) +[\d.]+ s  (.+)$", out, re.M)]
             print(f"seed {seed}, {path} path: " + ("ok" if not bad else f"FAILED in {', '.join(bad)}"), flush=True)

@@ -105,12 +105,6 @@ def test_proposed_tolerance_is_twice_the_spread_rounded_up(load_tool):
     assert [spread.proposed_atol(x) for x in (0.0, 0.004, 0.006, 0.04, 0.07, 0.3)] == [0.01, 0.01, 0.02, 0.1, 0.2, 1.0]
 
 
-def test_proposed_tolerance_covers_the_spread_between_seeds(load_tool):
-    spread = load_tool("output_spread")
-    assert spread.proposed_atol(0.001, 0.03) == 0.05  # the seed spread counts once, a perturbation twice
-    assert spread.proposed_atol(0.03, 0.001) == 0.1
-
-
 def _executed(path: Path, text: str, tolerance=None) -> Path:
     cell = nbformat.v4.new_code_cell("print('x')", outputs=[nbformat.v4.new_output("stream", name="stdout", text=text)])
     if tolerance:
@@ -120,28 +114,30 @@ def _executed(path: Path, text: str, tolerance=None) -> Path:
     return path / "99_t.ipynb"
 
 
-@pytest.mark.parametrize("tolerance, seed_text, short, flips", [
-    (None, "acc 0.900\n", True, False),  # moves with the seed: it needs a tolerance
-    ({"atol": 0.005}, "acc 0.960\n", True, False),  # moves by more than its tolerance
-    ({"atol": 0.1}, "acc 0.960\n", False, False),
-    ({"atol": 0.1}, "acc collapsed\n", False, True),  # text that differs between seeds is listed
-    (None, "acc 0.950\n", False, False),  # the same under every seed: exact comparison is right
+@pytest.mark.parametrize("tolerance, normal, perturbed, passes", [
+    ({"atol": 0.01}, "acc 0.950\n", "acc 0.955\n", True),
+    ({"atol": 0.01}, "acc 0.950\n", "acc 0.970\n", False),  # at this seed the float path moves it further
+    (None, "acc 0.950\n", "acc 0.955\n", False),  # exact at seed 0, but not at this seed
+    ({"atol": 1.0}, "acc 0.950\n", "acc collapsed\n", False),  # text flips: no tolerance helps
 ])
-def test_output_spread_flags_cells_that_move_between_seeds(load_tool, tmp_path, tolerance, seed_text, short, flips):
+def test_output_spread_compares_each_seed_across_float_paths(load_tool, tmp_path, tolerance, normal, perturbed,
+                                                              passes):
     spread = load_tool("output_spread")
-    committed = _executed(tmp_path / "committed", "acc 0.950\n", tolerance)
-    _executed(tmp_path / "seed1", seed_text)
-    rows = spread.spread(committed, [], (tmp_path / "seed1",))
-    expected = [] if seed_text == "acc 0.950\n" else [(short, flips)]
-    assert [(r["seed_short"], bool(r["seed_flips"])) for r in rows] == expected
+    committed = _executed(tmp_path / "committed", "acc 0.900\n", tolerance)  # seed 0: not part of the pair
+    pair = (_executed(tmp_path / "seed3-normal", normal).parent,
+            _executed(tmp_path / "seed3-perturbed", perturbed).parent)
+    [row] = spread.spread(committed, [], (), (pair,))
+    assert row["passes"] is passes
 
 
-def test_output_spread_counts_integers_that_move_between_seeds_apart(load_tool, tmp_path):
+def test_output_spread_lists_cells_that_move_with_the_seed(load_tool, tmp_path):
     spread = load_tool("output_spread")
     committed = _executed(tmp_path / "committed", "seed 0: acc 0.950\n")
-    _executed(tmp_path / "seed1", "seed 1: acc 0.950\n")  # a seed label: not a measured spread
-    [row] = spread.spread(committed, [], (tmp_path / "seed1",))
-    assert (row["seed_ints"], row["seed_abs"], row["seed_short"]) == (1, 0.0, False)
+    _executed(tmp_path / "seed1", "seed 1: acc 0.940\n")  # the label is an integer: counted apart
+    _executed(tmp_path / "seed2", "seed 2: acc collapsed\n")
+    [row] = spread.spread(committed, [], (tmp_path / "seed1", tmp_path / "seed2"))
+    assert (row["seed_ints"], row["seed_abs"], row["seed_flips"], row["passes"]) == (1, pytest.approx(0.01),
+                                                                                  ["seed2"], True)
 
 
 def test_perturbation_moves_to_a_narrower_vector_path(load_tool, monkeypatch):

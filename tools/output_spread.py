@@ -9,16 +9,21 @@ would pass it. A cell that differs in anything but numbers is flagged: its outpu
 tolerance can make it portable. This is how the tolerances in the notebooks' cell metadata were
 measured (docs/notebook-ci.md).
 
-    python tools/output_spread.py --write /tmp/avx2 /tmp/combo --seed-runs /tmp/sweep/seed1-normal ...
+    python tools/output_spread.py --write /tmp/avx2 /tmp/combo
 
 also gives every differing cell that has no tolerance yet, or too small a one, the tolerance
-``{"atol": A}``: A is the larger of twice the largest change under a perturbation and the largest
-change between seeds, rounded up to 1, 2 or 5 times a power of ten, and at least 0.01. Folders after
-``--seed-runs`` hold runs under other POSENC_SEED values (tools/sweep_seeds.py --keep): a number that
-changes with the seed comes from random draws, so it needs a tolerance, and another CPU can move it
-as far as another seed does. A cell whose text (not just its numbers) differs between seeds is
-listed: another CPU could flip it too. Check each written value against the effect its cell's claim
-rests on.
+``{"atol": A}`` with A = twice the largest change measured, rounded up to 1, 2 or 5 times a power of
+ten, and at least 0.01. Check each written value against the effect its cell's claim rests on.
+
+The spread of a float path can depend on the seed: a value near a rounding edge at one seed moves,
+at another it does not. ``--pair NORMAL PERTURBED`` (repeatable) adds two runs of the same seed on
+the two paths (tools/sweep_seeds.py --keep writes them as seedN-normal and seedN-perturbed), compared
+with each other the way CI compares the committed outputs with a perturbed run.
+
+``--seed-runs DIR...`` adds runs under other seeds, for information only: a cell whose numbers
+change with the seed comes from random draws (training, or float32 draws), and one that has no
+tolerance is marked "random, exact". That is allowed only where no float path moves it; the list is
+for a reader to check. Integers that differ between seeds (seed labels, counts) are counted apart.
 """
 
 from __future__ import annotations
@@ -52,14 +57,14 @@ def cell_texts(cell) -> list[str]:
     return [streams[k] for k in sorted(streams)] + texts
 
 
-def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] = ()) -> list[dict]:
+def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] = (),
+           pairs: tuple[tuple[Path, Path], ...] = ()) -> list[dict]:
     """One row per code cell that differs from its committed outputs in at least one folder.
 
     ``fresh_dirs`` are runs on other float paths, compared as CI compares them. ``seed_dirs`` are
     runs under other seeds: their largest change is recorded as ``seed_abs``, text that differs as
-    ``seed_flips``, and ``seed_short`` is set when a number moves with the seed by more than the
-    cell's tolerance (or the cell has none): CI would pass it, but another CPU might not. Integers
-    that differ (seed labels, counts) are only counted, as ``seed_ints``, for a reader to judge.
+    ``seed_flips`` and integers that differ as ``seed_ints``, never as a failure. ``pairs`` are
+    (normal, perturbed) runs of one seed, compared with each other as CI compares committed and fresh.
     """
     ref = json.loads(committed.read_text(encoding="utf-8"))["cells"]
     rows = []
@@ -67,7 +72,7 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
         if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
             continue
         row = {"notebook": committed.name, "cell": i, "abs": 0.0, "rel": 0.0, "flips": [],
-               "seed_abs": 0.0, "seed_flips": [], "seed_short": False, "seed_ints": 0,
+               "seed_abs": 0.0, "seed_flips": [], "seed_ints": 0,
                "tolerance": cell["metadata"].get("tolerance"), "passes": True}
         tol = compare._tolerance(cell["metadata"])
         for folder in seed_dirs:
@@ -80,7 +85,6 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
             if len(a) != len(b) or any(compare.number_diffs(x, y) is None for x, y in zip(a, b, strict=True)):
                 row["seed_flips"].append(folder.name)
                 continue
-            atol, rtol = tol or (0.0, 0.0)
             for x, y in zip(a, b, strict=True):
                 for p, q in zip(compare.NUMBER.findall(x), compare.NUMBER.findall(y), strict=True):
                     if p == q:
@@ -88,31 +92,32 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
                     if INTEGER.fullmatch(p) and INTEGER.fullmatch(q):
                         row["seed_ints"] += 1  # a seed label or a count: listed for a reader to judge, not measured
                         continue
-                    change = abs(float(p) - float(q))
-                    row["seed_abs"] = max(row["seed_abs"], change)
-                    if not change <= atol + rtol * abs(float(p)):  # NaN against a number counts as too far
-                        row["seed_short"] = True
-        for folder in fresh_dirs:
-            other = folder / committed.name
+                    row["seed_abs"] = max(row["seed_abs"], abs(float(p) - float(q)))
+        comparisons = [(cell, folder / committed.name, folder.name) for folder in fresh_dirs]
+        for normal, perturbed in pairs:
+            if (normal / committed.name).exists():
+                base = json.loads((normal / committed.name).read_text(encoding="utf-8"))["cells"][i]
+                comparisons.append((base, perturbed / committed.name, f"{normal.name}/{perturbed.name}"))
+        for base, other, label in comparisons:
             if not other.exists():
                 continue
             fresh = json.loads(other.read_text(encoding="utf-8"))["cells"][i]
-            a, b = cell_texts(cell), cell_texts(fresh)
+            a, b = cell_texts(base), cell_texts(fresh)
             if a == b:
                 continue
             if len(a) != len(b):
-                row["flips"].append(folder.name)
+                row["flips"].append(label)
                 row["passes"] = False
                 continue
             for x, y in zip(a, b, strict=True):
                 if x == y:
                     continue
-                pairs = compare.number_diffs(x, y)
-                if pairs is None:
-                    row["flips"].append(folder.name)
+                diffs = compare.number_diffs(x, y)
+                if diffs is None:
+                    row["flips"].append(label)
                     row["passes"] = False
                     continue
-                for p, q in pairs:
+                for p, q in diffs:
                     row["abs"] = max(row["abs"], abs(p - q))
                     if p != q:
                         row["rel"] = max(row["rel"], abs(p - q) / max(abs(p), 1e-12))
@@ -123,9 +128,9 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
     return rows
 
 
-def proposed_atol(max_change: float, seed_change: float = 0.0) -> float:
-    """The larger of twice the perturbation change and the seed change, rounded up to 1, 2 or 5 x 10^k, >= 0.01."""
-    target = max(2 * max_change, seed_change, 0.01)
+def proposed_atol(max_change: float) -> float:
+    """Twice the largest measured change, rounded up to 1, 2 or 5 x 10^k, at least 0.01."""
+    target = max(2 * max_change, 0.01)
     k = math.floor(math.log10(target))
     for step in (1, 2, 5, 10):
         if step * 10**k >= target * (1 - 1e-9):
@@ -137,7 +142,7 @@ def write_tolerances(rows: list[dict]) -> None:
     """Set {"atol": proposed_atol(change)} on each failing cell that differs only in numbers."""
     by_notebook: dict[str, list[dict]] = {}
     for row in rows:
-        if (not row["passes"] or row["seed_short"]) and not row["flips"]:
+        if not row["passes"] and not row["flips"]:
             by_notebook.setdefault(row["notebook"], []).append(row)
     for name, todo in by_notebook.items():
         import nbformat
@@ -146,31 +151,33 @@ def write_tolerances(rows: list[dict]) -> None:
         nb = nbformat.read(path, as_version=4)
         for row in todo:
             old = nb.cells[row["cell"]].metadata.get("tolerance", {})
-            atol = max(proposed_atol(row["abs"], row["seed_abs"]), old.get("atol", 0.0))
+            atol = max(proposed_atol(row["abs"]), old.get("atol", 0.0))
             nb.cells[row["cell"]].metadata["tolerance"] = {**old, "atol": atol}
         nbformat.write(nb, path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="+", type=Path, help="folders of executed copies of the notebooks")
-    parser.add_argument("--seed-runs", nargs="+", type=Path, default=[], help="folders of runs under other seeds")
+    parser.add_argument("folders", nargs="*", type=Path, help="folders of executed copies of the notebooks")
+    parser.add_argument("--pair", nargs=2, type=Path, action="append", default=[], metavar=("NORMAL", "PERTURBED"),
+                        help="two runs of one seed on the normal and a perturbed path (repeatable)")
+    parser.add_argument("--seed-runs", nargs="+", type=Path, default=[], help="runs under other seeds (information)")
     parser.add_argument("--write", action="store_true", help="give failing cells a tolerance (see above)")
     args = parser.parse_args(argv)
-    for folder in [*args.folders, *args.seed_runs]:
+    for folder in [*args.folders, *args.seed_runs, *(f for pair in args.pair for f in pair)]:
         if not folder.is_dir():
             parser.error(f"folders must be folders of executed notebooks, got {str(folder)!r}")
-    failing = short = 0
+    failing = random_exact = 0
     rows_all = []
     print(f"{'notebook':40s} {'cell':>4s} {'max |d|':>9s} {'max rel':>8s} {'seeds |d|':>9s}  {'tolerance':28s} result")
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        for row in spread(path, args.folders, tuple(args.seed_runs)):
+        for row in spread(path, args.folders, tuple(args.seed_runs), tuple(map(tuple, args.pair))):
             rows_all.append(row)
             failing += not row["passes"]
-            short += row["seed_short"]
             what = "ok" if row["passes"] else "FAILS"
-            if row["seed_short"]:
-                what += "; tolerance below the seed spread"
+            if row["tolerance"] is None and row["seed_abs"]:
+                random_exact += 1
+                what += "; random, exact"
             if row["flips"]:
                 what += f" (text differs in {', '.join(row['flips'])})"
             if row["seed_flips"]:
@@ -179,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 what += f" ({row['seed_ints']} integer(s) differ between seeds)"
             print(f"{row['notebook']:40s} {row['cell']:4d} {row['abs']:9.3g} {row['rel']:8.3g} {row['seed_abs']:9.3g}  "
                   f"{json.dumps(row['tolerance']) if row['tolerance'] else '-':28s} {what}")
-    print(f"{failing} cell(s) would fail; {short} cell(s) with a tolerance below the spread between seeds")
+    print(f"{failing} cell(s) would fail; {random_exact} cell(s) move with the seed but are compared exactly")
     if args.write:
         write_tolerances(rows_all)
         print("tolerances written; rerun without --write to check")

@@ -34,6 +34,15 @@ def test_integers_stay_exact_below_one(tolerant):
     assert tolerant["match"]("steps 250", "steps 250", atol=0.0, rtol=0.0)
 
 
+def test_int_rtol_loosens_integers_alone(tolerant):
+    match = tolerant["match"]
+    assert match("step 100, acc 0.950", "step 108, acc 0.955", atol=0.01, rtol=0.0, int_rtol=0.1)
+    assert not match("step 100, acc 0.950", "step 112, acc 0.950", atol=0.01, rtol=0.0, int_rtol=0.1)
+    assert not match("step 100, acc 0.950", "step 100, acc 0.990", atol=0.01, rtol=0.0, int_rtol=0.1)
+    assert not match("seed 0", "seed 1", atol=0.01, rtol=0.0, int_rtol=0.5)  # a label of 0 stays exact
+    assert not match("step 100", "step 100.5", atol=0.01, rtol=0.0, int_rtol=0.1)  # not an integer on both sides
+
+
 def test_nan_matches_only_nan(tolerant):
     assert tolerant["match"]("mean nan", "mean nan", atol=0.1, rtol=0.0)
     assert not tolerant["match"]("mean nan", "mean 0.0", atol=0.1, rtol=0.0)
@@ -75,6 +84,35 @@ def test_committed_number_moved_past_its_tolerance_fails(tolerant, name, cell, a
     assert match(text, moved(0.9 * allowed), atol, rtol), f"{name} cell {cell}: a move within tolerance failed"
     assert not match(text, moved(1.1 * allowed + 10 ** -(decimals + 3)), atol, rtol), (
         f"{name} cell {cell}: a move past its tolerance {allowed:g} still matched"
+    )
+
+
+def integer_tolerant_cells():
+    found = []
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            tol = cell.get("metadata", {}).get("tolerance") or {}
+            if tol.get("int_rtol"):
+                for out in cell.get("outputs", []):
+                    text = "".join(out.get("text", [])) or "".join((out.get("data") or {}).get("text/markdown", []))
+                    if re.search(r"(?<![\d.])\d{2,}(?![\d.])", text):
+                        found.append((path.name, i, tol.get("atol", 0.0), tol.get("rtol", 0.0), tol["int_rtol"], text))
+    return found
+
+
+@pytest.mark.parametrize("name, cell, atol, rtol, int_rtol, text", integer_tolerant_cells(), ids=lambda v: str(v)[:30])
+def test_committed_count_moved_past_its_tolerance_fails(tolerant, name, cell, atol, rtol, int_rtol, text):
+    match = tolerant["match"]
+    m = max(re.finditer(r"(?<![\d.])\d{2,}(?![\d.])", text), key=lambda m: int(m.group()))  # the largest count
+    value = int(m.group())
+    allowed = atol + (rtol + int_rtol) * value
+
+    def moved(by: int) -> str:
+        return text[: m.start()] + str(value + by) + text[m.end():]
+
+    assert match(text, moved(int(0.9 * allowed)), atol, rtol, int_rtol), f"{name} cell {cell}: a move within failed"
+    assert not match(text, moved(int(1.1 * allowed) + 1), atol, rtol, int_rtol), (
+        f"{name} cell {cell}: a count moved past its tolerance {allowed:g} still matched"
     )
 
 
@@ -128,6 +166,15 @@ def test_output_spread_compares_each_seed_across_float_paths(load_tool, tmp_path
             _executed(tmp_path / "seed3-perturbed", perturbed).parent)
     [row] = spread.spread(committed, [], (), (pair,))
     assert row["passes"] is passes
+
+
+def test_output_spread_measures_moved_counts_relatively(load_tool, tmp_path):
+    spread = load_tool("output_spread")
+    committed = _executed(tmp_path / "committed", "peak at step 200, acc 0.950\n", {"atol": 0.01})
+    fresh = _executed(tmp_path / "perturbed", "peak at step 190, acc 0.951\n").parent
+    [row] = spread.spread(committed, [fresh])
+    assert (row["abs"], row["int_rel"], row["passes"]) == (pytest.approx(0.001), pytest.approx(0.05), False)
+    assert spread.proposed_atol(row["int_rel"]) == 0.1  # what --write gives as int_rtol
 
 
 def test_output_spread_lists_cells_that_move_with_the_seed(load_tool, tmp_path):

@@ -13,7 +13,9 @@ measured (docs/notebook-ci.md).
 
 also gives every differing cell that has no tolerance yet, or too small a one, the tolerance
 ``{"atol": A}`` with A = twice the largest change measured, rounded up to 1, 2 or 5 times a power of
-ten, and at least 0.01. Check each written value against the effect its cell's claim rests on.
+ten, and at least 0.01. Integers that moved (a step count out of training) are measured relatively
+and get ``"int_rtol"`` by the same rule, which loosens them alone. Check each written value against
+the effect its cell's claim rests on.
 
 The spread of a float path can depend on the seed: a value near a rounding edge at one seed moves,
 at another it does not. ``--pair NORMAL PERTURBED`` (repeatable) adds two runs of the same seed on
@@ -71,7 +73,7 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
     for i, cell in enumerate(ref):
         if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
             continue
-        row = {"notebook": committed.name, "cell": i, "abs": 0.0, "rel": 0.0, "flips": [],
+        row = {"notebook": committed.name, "cell": i, "abs": 0.0, "rel": 0.0, "int_rel": 0.0, "flips": [],
                "seed_abs": 0.0, "seed_flips": [], "seed_ints": 0,
                "tolerance": cell["metadata"].get("tolerance"), "passes": True}
         tol = compare._tolerance(cell["metadata"])
@@ -117,13 +119,18 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
                     row["flips"].append(label)
                     row["passes"] = False
                     continue
-                for p, q in diffs:
+                tokens = zip(compare.NUMBER.findall(x), compare.NUMBER.findall(y), strict=True)
+                for (p, q), (tp, tq) in zip(diffs, tokens, strict=True):
+                    if p == q:
+                        continue
+                    if INTEGER.fullmatch(tp) and INTEGER.fullmatch(tq):  # a trained count: judged relatively
+                        row["int_rel"] = max(row["int_rel"], abs(p - q) / max(abs(p), 1.0))
+                        continue
                     row["abs"] = max(row["abs"], abs(p - q))
-                    if p != q:
-                        row["rel"] = max(row["rel"], abs(p - q) / max(abs(p), 1e-12))
+                    row["rel"] = max(row["rel"], abs(p - q) / max(abs(p), 1e-12))
                 if tol is None or not compare.tolerant_match(x, y, *tol):
                     row["passes"] = False
-        if row["abs"] or row["flips"] or row["seed_abs"] or row["seed_flips"] or row["seed_ints"]:
+        if row["abs"] or row["int_rel"] or row["flips"] or row["seed_abs"] or row["seed_flips"] or row["seed_ints"]:
             rows.append(row)
     return rows
 
@@ -151,8 +158,10 @@ def write_tolerances(rows: list[dict]) -> None:
         nb = nbformat.read(path, as_version=4)
         for row in todo:
             old = nb.cells[row["cell"]].metadata.get("tolerance", {})
-            atol = max(proposed_atol(row["abs"]), old.get("atol", 0.0))
-            nb.cells[row["cell"]].metadata["tolerance"] = {**old, "atol": atol}
+            new = {**old, "atol": max(proposed_atol(row["abs"]), old.get("atol", 0.0))}
+            if row["int_rel"]:  # integers that moved (step counts): a relative tolerance for them alone
+                new["int_rtol"] = max(proposed_atol(row["int_rel"]), old.get("int_rtol", 0.0))
+            nb.cells[row["cell"]].metadata["tolerance"] = new
         nbformat.write(nb, path)
 
 
@@ -169,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"folders must be folders of executed notebooks, got {str(folder)!r}")
     failing = random_exact = 0
     rows_all = []
-    print(f"{'notebook':40s} {'cell':>4s} {'max |d|':>9s} {'max rel':>8s} {'seeds |d|':>9s}  {'tolerance':28s} result")
+    print(f"{'notebook':40s} {'cell':>4s} {'max |d|':>9s} {'max rel':>8s} {'int rel':>8s} {'seeds |d|':>9s}  "
+          f"{'tolerance':28s} result")
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         for row in spread(path, args.folders, tuple(args.seed_runs), tuple(map(tuple, args.pair))):
             rows_all.append(row)
@@ -184,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                 what += f" (text differs between seeds: {len(row['seed_flips'])} run(s))"
             if row["seed_ints"]:
                 what += f" ({row['seed_ints']} integer(s) differ between seeds)"
-            print(f"{row['notebook']:40s} {row['cell']:4d} {row['abs']:9.3g} {row['rel']:8.3g} {row['seed_abs']:9.3g}  "
+            print(f"{row['notebook']:40s} {row['cell']:4d} {row['abs']:9.3g} {row['rel']:8.3g} {row['int_rel']:8.3g} "
+                  f"{row['seed_abs']:9.3g}  "
                   f"{json.dumps(row['tolerance']) if row['tolerance'] else '-':28s} {what}")
     print(f"{failing} cell(s) would fail; {random_exact} cell(s) move with the seed but are compared exactly")
     if args.write:

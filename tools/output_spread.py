@@ -34,12 +34,10 @@ import argparse
 import importlib.util
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INTEGER = re.compile(r"[-+]?\d+")
 _spec = importlib.util.spec_from_file_location("posenc_conftest", ROOT / "conftest.py")
 compare = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compare)
@@ -91,7 +89,7 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
                 for p, q in zip(compare.NUMBER.findall(x), compare.NUMBER.findall(y), strict=True):
                     if p == q:
                         continue
-                    if INTEGER.fullmatch(p) and INTEGER.fullmatch(q):
+                    if compare.INTEGER.fullmatch(p) and compare.INTEGER.fullmatch(q):
                         row["seed_ints"] += 1  # a seed label or a count: listed for a reader to judge, not measured
                         continue
                     row["seed_abs"] = max(row["seed_abs"], abs(float(p) - float(q)))
@@ -123,7 +121,7 @@ def spread(committed: Path, fresh_dirs: list[Path], seed_dirs: tuple[Path, ...] 
                 for (p, q), (tp, tq) in zip(diffs, tokens, strict=True):
                     if p == q:
                         continue
-                    if INTEGER.fullmatch(tp) and INTEGER.fullmatch(tq):  # a trained count: judged relatively
+                    if compare.INTEGER.fullmatch(tp) and compare.INTEGER.fullmatch(tq):  # a count: judged relatively
                         row["int_rel"] = max(row["int_rel"], abs(p - q) / max(abs(p), 1.0))
                         continue
                     row["abs"] = max(row["abs"], abs(p - q))

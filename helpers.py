@@ -10,10 +10,16 @@ H heads, Dh head dim, V vocab, L layers.
 
 from __future__ import annotations
 
+import ast
+import functools
+import hashlib
+import inspect
+import json
 import math
 import os
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -541,6 +547,7 @@ def train_model(
 
     ``lengths`` is a fixed T or an inclusive range (lo, hi). Returns the loss per step.
     Adam without weight decay by default, so rows never reached keep their initial values.
+    The outcome of a run saved in ``checkpoints/`` is loaded instead of trained (see ``checkpointed``).
     Introduced in notebooks/13_training_and_inspecting.ipynb.
     """
     steps = _check_int("steps", steps)
@@ -548,23 +555,142 @@ def train_model(
     _check_int("lengths[0]", lo)
     if _check_int("lengths[1]", hi) < lo:
         raise ValueError(f"lengths must satisfy lo <= hi, got ({lo}, {hi})")
-    gen = torch.Generator().manual_seed(SEED if seed is None else seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    losses = []
-    model.train()
-    for step in range(steps):
-        T = int(torch.randint(lo, hi + 1, (1,), generator=gen))
-        x, y = make_batch(task, batch_size, T, model.cfg.vocab_size, gen, k=k)
-        logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        if log_every and (step + 1) % log_every == 0:
-            print(f"step {step + 1:4d}  loss {loss.item():.3f}")
-    model.eval()
+    seed = SEED if seed is None else seed
+
+    def run() -> list[float]:
+        gen = torch.Generator().manual_seed(seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        losses = []
+        model.train()
+        for _ in range(steps):
+            T = int(torch.randint(lo, hi + 1, (1,), generator=gen))
+            x, y = make_batch(task, batch_size, T, model.cfg.vocab_size, gen, k=k)
+            logits = model(x)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        model.eval()
+        return losses
+
+    key = dict(fn="train_model", task=task, steps=steps, lengths=[lo, hi], batch_size=batch_size, lr=lr,
+               weight_decay=weight_decay, seed=seed, k=k, code=_code_digest(train_model, make_batch))
+    losses = checkpointed(model, run, key)
+    if log_every:  # printed after the run, so that a loaded run prints the same lines
+        for step in range(log_every - 1, steps, log_every):
+            print(f"step {step + 1:4d}  loss {losses[step]:.3f}")
     return losses
+
+
+# Saved training runs. Training every model of the series takes minutes; tools/train_checkpoints.py
+# saves the outcome of each run here, and `checkpointed` loads it whenever the same run comes again:
+# the same starting weights (bit for bit), the same settings, the same training code.
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+CHECKPOINT_MODES = ("use", "write", "off")  # load if saved | load if saved, else train and save | always train
+# What a run's model computes: editing any of these (docstrings and comments aside) retires old checkpoints.
+_MODEL_CODE = ("make_batch", "LearnablePositionalEncoding", "sinusoidal_table", "SinusoidalPositionalEncoding",
+               "RotaryPositionalEncoding", "alibi_slopes", "alibi_bias", "SelfAttention", "MLP", "Block",
+               "TinyTransformer")
+
+
+def checkpoint_mode() -> str:
+    """The checkpoint mode from ``$POSENC_CHECKPOINTS`` (default ``use``); see ``CHECKPOINT_MODES``."""
+    mode = os.environ.get("POSENC_CHECKPOINTS", "use")
+    if mode not in CHECKPOINT_MODES:
+        raise ValueError(f"POSENC_CHECKPOINTS must be one of {CHECKPOINT_MODES}, got {mode!r}")
+    return mode
+
+
+@functools.cache
+def _code_digest(*objects) -> str:
+    # sha256 of the objects' syntax trees with docstrings removed: comments and docstrings may change freely
+    parts = []
+    for obj in objects:
+        tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(obj)))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+        parts.append(ast.dump(tree))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _tensor_digest(named_tensors) -> str:
+    h = hashlib.sha256()
+    for name, t in named_tensors:
+        h.update(f"{name} {t.dtype} {tuple(t.shape)} {t.requires_grad}".encode())  # frozen or trained
+        t = t.detach().cpu().contiguous()
+        h.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def _has_hooks(model: nn.Module) -> bool:
+    # hooks observe training as it happens; a loaded run would skip them, so such a run is always trained
+    return (any(p._backward_hooks for p in model.parameters())
+            or any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
+                   for m in model.modules()))
+
+
+def checkpointed(model: nn.Module, train, key: dict):
+    """Run ``train()``, which trains ``model`` in place and returns a result, or load a saved outcome.
+
+    A run is identified by ``key`` (its settings; JSON-serialisable), the model's structure and config,
+    its starting parameters and buffers bit for bit (so another seed or another CPU's random draws train anew) and
+    the model code. ``$POSENC_CHECKPOINTS`` picks the mode: ``use`` (default) loads a saved run and
+    trains an unsaved one, ``write`` also saves what it trains, ``off`` always trains. A model with
+    hooks is always trained. Loading restores the trained state, the result, the train/eval mode and
+    torch's global random state, so later cells print what they would have printed after training.
+    Introduced in notebooks/02_position_across_depth.ipynb.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not callable(train):
+        raise TypeError(f"train must be callable, got {type(train).__name__}")
+    if not isinstance(key, dict):
+        raise TypeError(f"key must be a dict, got {type(key).__name__}")
+    mode = checkpoint_mode()
+    if mode == "off" or _has_hooks(model):
+        return train()
+    try:
+        key_text = json.dumps(key, sort_keys=True)
+    except TypeError as err:
+        raise TypeError(f"key must be JSON-serialisable: {err}") from None
+    ident = hashlib.sha256("\n".join([
+        key_text, repr(model), repr(getattr(model, "cfg", None)),  # RoPE or ALiBi change no weights
+        _tensor_digest(model.state_dict(keep_vars=True).items()),
+        _code_digest(*(globals()[name] for name in _MODEL_CODE)),
+    ]).encode()).hexdigest()
+    path = CHECKPOINT_DIR / f"{ident[:24]}.pt"
+    rng_before = _tensor_digest([("rng", torch.get_rng_state())])
+    saved = torch.load(path, weights_only=True) if path.exists() else None
+    if saved is not None and (saved["rng_after"] is None or saved["rng_before"] == rng_before):
+        model.load_state_dict(saved["state"])
+        model.train(saved["training"])
+        if saved["rng_after"] is not None:
+            torch.set_rng_state(saved["rng_after"])
+        _log_checkpoint(path)
+        return saved["result"]
+    result = train()
+    if mode == "write":
+        rng_after = torch.get_rng_state()
+        CHECKPOINT_DIR.mkdir(exist_ok=True)
+        torch.save({"key": key_text, "model": type(model).__qualname__, "training": model.training,
+                    "state": {n: t.detach().clone() for n, t in model.state_dict().items()}, "result": result,
+                    "rng_before": rng_before,
+                    "rng_after": None if _tensor_digest([("rng", rng_after)]) == rng_before else rng_after},
+                   path)
+        _log_checkpoint(path)
+    return result
+
+
+def _log_checkpoint(path: Path) -> None:
+    # tools/train_checkpoints.py lists the checkpoints a run of the series used, to remove stale ones
+    log = os.environ.get("POSENC_CHECKPOINTS_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(path.name + "\n")
 
 
 @torch.no_grad()

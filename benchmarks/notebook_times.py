@@ -2,11 +2,12 @@
 
     python benchmarks/notebook_times.py                  # all notebooks, this machine as it is
     python benchmarks/notebook_times.py --busy 1         # with one other process keeping a core busy
+    POSENC_CHECKPOINTS=off python benchmarks/notebook_times.py  # train every model instead of loading it
     python benchmarks/notebook_times.py 02 04 --out DIR  # some notebooks; keep the executed copies in DIR
 
 The first lines name the CPU, its torch vector path and the thread count, so that a time is never
 read without the machine that produced it. The README's run-time column comes from this script.
-Environment variables (POSENC_SEED, POSENC_THREADS, ATEN_CPU_CAPABILITY, MKL_CBWR, ...) pass through
+Environment variables (POSENC_SEED, POSENC_THREADS, POSENC_CHECKPOINTS, ATEN_CPU_CAPABILITY, ...) pass through
 to the kernels, which is how tools/sweep_seeds.py runs the series under other seeds and code paths.
 """
 
@@ -87,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
 
     print(machine_line())
-    print(f"POSENC_SEED={os.environ.get('POSENC_SEED', '0')}, busy processes: {args.busy}, notebooks at once: "
+    print(f"POSENC_SEED={os.environ.get('POSENC_SEED', '0')}, "
+          f"POSENC_CHECKPOINTS={os.environ.get('POSENC_CHECKPOINTS', 'use')}, busy processes: {args.busy}, notebooks at once: "
           f"{args.jobs}, python {platform.python_version()}", flush=True)
     hogs = [mp.Process(target=busy_loop, daemon=True) for _ in range(args.busy)]
     for hog in hogs:

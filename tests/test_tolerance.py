@@ -194,4 +194,5 @@ def test_perturbation_moves_to_a_narrower_vector_path(load_tool, monkeypatch):
     for capability, expected in (("AVX512", "avx2"), ("AVX2", "default"), ("DEFAULT", "default")):
         monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda c=capability: c)
         env = perturbed.perturbation()
-        assert env == {"ATEN_CPU_CAPABILITY": expected, "MKL_CBWR": "COMPATIBLE", "POSENC_THREADS": "2"}
+        assert env == {"ATEN_CPU_CAPABILITY": expected, "MKL_CBWR": "COMPATIBLE", "POSENC_THREADS": "2",
+                       "POSENC_CHECKPOINTS": "off"}

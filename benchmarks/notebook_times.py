@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(machine_line())
     print(f"POSENC_SEED={os.environ.get('POSENC_SEED', '0')}, "
-          f"POSENC_CHECKPOINTS={os.environ.get('POSENC_CHECKPOINTS', 'use')}, busy processes: {args.busy}, notebooks at once: "
-          f"{args.jobs}, python {platform.python_version()}", flush=True)
+          f"POSENC_CHECKPOINTS={os.environ.get('POSENC_CHECKPOINTS', 'use')}, busy processes: {args.busy}, "
+          f"notebooks at once: {args.jobs}, python {platform.python_version()}", flush=True)
     hogs = [mp.Process(target=busy_loop, daemon=True) for _ in range(args.busy)]
     for hog in hogs:
         hog.start()

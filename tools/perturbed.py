@@ -7,10 +7,9 @@ machine with AVX-512, the non-vectorised ones on any other), MKL's conditional-n
 mode COMPATIBLE, and two torch threads instead of one; and no saved training run is loaded
 (POSENC_CHECKPOINTS=off), so every model of the series is trained anew on that path. Readers'
 CPUs differ from ours in exactly these ways: vector width, BLAS kernels and thread count. A
-perturbation counts only if it
-trains different weights, so the script first prints a hash of briefly trained weights on the normal
-and on the perturbed path and stops with an error if the two are equal. Then it runs the command
-with the perturbation and exits with its status.
+perturbation counts only if it trains different weights, so the script first prints a hash of
+briefly trained weights on the normal and on the perturbed path and stops with an error if the two
+are equal. Then it runs the command with the perturbation and exits with its status.
 """
 
 from __future__ import annotations

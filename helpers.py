@@ -340,6 +340,10 @@ def alibi_bias(num_heads: int, seq_len: int) -> torch.Tensor:
 class TransformerConfig:
     """Everything that defines a TinyTransformer; an ablation is ``replace(cfg, pe="rope")``.
 
+    ``pe="rope"`` and ``pe="alibi"`` act on the attention scores of every layer (relative position) and add
+    nothing to the hidden states. With ``causal=False``, ALiBi's bias -slope * |i - j| is symmetric: the model
+    then commutes with reversing its input and cannot tell left from right
+    (notebooks/09_position_inside_attention.ipynb).
     Introduced in notebooks/13_training_and_inspecting.ipynb.
     """
 

@@ -179,7 +179,7 @@ def test_bad_arguments_are_rejected(store, args, match):
 def test_committed_checkpoints_load_and_stay_small():
     files = sorted(helpers.CHECKPOINT_DIR.glob("*.pt"))
     assert files, "the series ships its checkpoints (tools/train_checkpoints.py makes them)"
-    assert sum(f.stat().st_size for f in files) < 48 * 2**20, "checkpoints/ is committed to git: keep it small"
+    assert sum(f.stat().st_size for f in files) < 72 * 2**20, "checkpoints/ is committed to git: keep it small"
     for f in files:
         saved = torch.load(f, weights_only=True)
         assert set(saved) == {"key", "model", "training", "state", "result", "rng_before", "rng_after"}, f.name

@@ -2,7 +2,6 @@
 
     python tools/train_checkpoints.py          # every notebook: trains what is not saved, removes stale files
     python tools/train_checkpoints.py 02 05    # some notebooks (nothing is removed)
-    python tools/train_checkpoints.py --dry-run  # list what a full run would keep and remove; execute nothing
 
 Each notebook is executed from a fresh kernel with POSENC_CHECKPOINTS=write, so every run that goes
 through ``helpers.checkpointed`` (every ``helpers.train_model`` call, and 05's skewed-length loop)
@@ -36,7 +35,6 @@ CLEARED = ("POSENC_SEED", "POSENC_THREADS", "ATEN_CPU_CAPABILITY", "MKL_CBWR", "
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebook numbers or names (default: all)")
-    parser.add_argument("--dry-run", action="store_true", help="execute nothing; list the checkpoints on disk")
     args = parser.parse_args(argv)
 
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -44,11 +42,6 @@ def main(argv: list[str] | None = None) -> int:
         paths = [p for p in paths if any(p.name.startswith(n) for n in args.notebooks)]
         if not paths:
             parser.error(f"no notebook matches {args.notebooks}")
-    if args.dry_run:
-        files = sorted(CHECKPOINTS.glob("*.pt"))
-        print(f"{len(files)} checkpoints, {sum(f.stat().st_size for f in files) / 2**20:.1f} MiB in {CHECKPOINTS}")
-        return 0
-
     for name in CLEARED:
         os.environ.pop(name, None)
     print(machine_line(), flush=True)
